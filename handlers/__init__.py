@@ -1,0 +1,40 @@
+"""Telegram update handlers: thin, one module per feature, each with register(app).
+
+Order matters: the group guard runs first, the fallback (free text, unknown commands,
+unknown buttons) is registered last.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from telegram.ext import Application
+
+from handlers import errors, fallback, groups, members, questionnaire, start
+
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def _modules() -> list[ModuleType]:
+    modules: list[ModuleType] = [errors, groups, start, questionnaire, members]
+    # Features that build on the questionnaire register between it and the fallback.
+    try:
+        from handlers import checkin, diary, reminders
+    except ImportError:  # pragma: no cover - only while a feature is being built
+        pass
+    else:
+        modules += [reminders, checkin, diary]
+    return [*modules, fallback]
+
+
+def register_all(application: AnyApp) -> None:
+    for module in _modules():
+        module.register(application)
+
+
+async def startup_all(application: AnyApp) -> None:
+    for module in _modules():
+        hook = getattr(module, "on_startup", None)
+        if hook is not None:
+            await hook(application)

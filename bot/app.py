@@ -1,0 +1,127 @@
+"""Wiring: the one place where the core meets python-telegram-bot.
+
+`build_application` is used by `cramp-bot run`, by the end-to-end tests and by `cramp-bot try`,
+so all three run the same handlers, the same update processing and the same HTTP client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram import BotCommand, Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.content import Content
+from bot.storage import Storage
+from bot.updates import PerUserUpdateProcessor
+
+if TYPE_CHECKING:
+    from bot.reminders import ReminderDispatcher
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    "start",
+    "check",
+    "reminders",
+    "history",
+    "insights",
+    "export",
+    "help",
+    "privacy",
+    "delete",
+)
+DEPS_KEY = "deps"
+
+
+@dataclass
+class Deps:
+    """Everything a handler needs besides the update; lives in application.bot_data."""
+
+    settings: Settings
+    content: Content
+    storage: Storage
+    clock: Clock
+    dispatcher: ReminderDispatcher | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def get_deps(application: Application[Any, Any, Any, Any, Any, Any]) -> Deps:
+    deps = application.bot_data[DEPS_KEY]
+    assert isinstance(deps, Deps)
+    return deps
+
+
+async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Runs once the bot is initialised: command menu and the reminder job."""
+    import handlers
+
+    deps = get_deps(application)
+    commands = [BotCommand(name, deps.content.raw_text(f"commands.{name}")) for name in COMMANDS]
+    await application.bot.set_my_commands(commands)
+    await handlers.startup_all(application)
+
+
+def build_application(
+    deps: Deps,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    import handlers
+
+    builder = (
+        ApplicationBuilder()
+        .token(deps.settings.token)
+        .concurrent_updates(PerUserUpdateProcessor(256))
+        .post_init(on_startup)
+    )
+    if deps.settings.api_base_url:
+        builder = builder.base_url(deps.settings.api_base_url)
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    application = builder.build()
+    application.bot_data[DEPS_KEY] = deps
+    handlers.register_all(application)
+    return application
+
+
+@asynccontextmanager
+async def running(
+    application: Application[Any, Any, Any, Any, Any, Any], *, poll_timeout: float = 1.0
+) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
+    """Start polling the way run_polling does, for tests and the try mode.
+
+    run_polling owns the event loop and the signal handlers, so in-process users need this
+    explicit sequence; it runs the same post_init hook so nothing differs from production.
+    """
+    await application.initialize()
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        assert application.updater is not None
+        await application.updater.start_polling(
+            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+        )
+        await application.start()
+        try:
+            yield application
+        finally:
+            if application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
+    finally:
+        await application.shutdown()
+
+
+Context = ContextTypes.DEFAULT_TYPE

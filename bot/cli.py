@@ -1,0 +1,128 @@
+"""`cramp-bot`: run the bot, check the content, or try it in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("cramp_bot")
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cramp-bot",
+        description="A Telegram bot for night-time muscle cramps and twitches.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot with long polling (needs TELEGRAM_BOT_TOKEN)")
+    check = sub.add_parser(
+        "check-content", help="validate content/*.yaml and run the triage cases"
+    )
+    check.add_argument("--content", type=Path, default=None, help="content directory to check")
+    check.add_argument("--diagram", type=Path, default=None, help="write a Mermaid flow diagram")
+    check.add_argument(
+        "--simulate", action="store_true", help="walk every path (or a sample) and report outcomes"
+    )
+    tryout = sub.add_parser("try", help="talk to the bot in this terminal: no token, no network")
+    tryout.add_argument("--db", type=Path, default=None, help="keep the conversation in this file")
+    tryout.add_argument("--now", default=None, help='start the clock at "YYYY-MM-DD HH:MM" (UTC)')
+    tryout.add_argument("--script", type=Path, default=None, help="run a script instead of typing")
+    return parser
+
+
+def check_database_path(path: Path) -> None:
+    """Fail early, in one line, when the database cannot be created or opened."""
+    if path.is_dir():
+        raise ConfigError(f"CRAMP_BOT_DB points to a directory, not a file: {path}")
+    if not path.parent.exists():
+        raise ConfigError(f"CRAMP_BOT_DB: the folder {path.parent} does not exist.")
+    try:
+        connection = sqlite3.connect(path)
+        try:
+            connection.execute("PRAGMA user_version").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        raise ConfigError(
+            f"CRAMP_BOT_DB: cannot open {path} as an SQLite database ({error})."
+        ) from None
+
+
+async def _serve(settings: Settings) -> int:
+    from bot.app import Deps, build_application, running
+    from bot.clock import SystemClock
+    from bot.content import ContentError, load_content
+    from bot.storage import Storage, StorageError
+
+    try:
+        content = load_content(settings.content_dir)
+    except ContentError as error:
+        for line in error.problems:
+            print(line, file=sys.stderr)
+        return 1
+    try:
+        storage = await Storage.open(settings.db_path)
+    except StorageError as error:
+        print(f"CRAMP_BOT_DB: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        application = build_application(Deps(settings, content, storage, SystemClock()))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with running(application, poll_timeout=10):
+            log.info("cramp-bot is running (content %s); Ctrl-C to stop", content.version)
+            await stop.wait()
+            log.info("stopping")
+    finally:
+        await storage.close()
+    return 0
+
+
+def run_command() -> int:
+    from bot.logs import setup_logging
+
+    try:
+        settings = load_settings()
+        check_database_path(settings.db_path)
+    except ConfigError as error:
+        print(f"cramp-bot: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    setup_logging(token=settings.token)
+    return asyncio.run(_serve(settings))
+
+
+def check_command(args: argparse.Namespace) -> int:
+    from bot.check import run_check
+
+    return run_check(args.content, out=sys.stdout)
+
+
+def try_command(args: argparse.Namespace) -> int:
+    from bot.tryout import run_try
+
+    return run_try(db=args.db, now=args.now, script=args.script)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        return run_command()
+    if args.command == "check-content":
+        return check_command(args)
+    return try_command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

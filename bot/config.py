@@ -1,0 +1,123 @@
+"""Settings from the environment, with an optional .env file for local runs.
+
+Every problem is reported as one plain line (ConfigError) so the CLI can exit with code 2
+instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DB = "./cramp-bot.db"
+DEFAULT_SEND_RATE = 25.0
+
+# Telegram tokens look like "123456789:AA...": a numeric bot id, a colon, a 35-ish char secret.
+_TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+
+TOKEN_HELP = (
+    "Get a token from @BotFather in Telegram (send /newbot), then set it: "
+    "export TELEGRAM_BOT_TOKEN=123456789:AA... (or put it in a .env file)."
+)
+
+
+class ConfigError(Exception):
+    """A setting is missing or unusable; the message is one line meant for a person."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str
+    db_path: Path
+    api_base_url: str | None = None
+    send_rate: float = DEFAULT_SEND_RATE
+    content_dir: Path | None = None
+
+    def __repr__(self) -> str:
+        # The token must never reach a log line, not even through a repr in a traceback.
+        return (
+            f"Settings(token='***', db_path={str(self.db_path)!r}, "
+            f"api_base_url={self.api_base_url!r}, send_rate={self.send_rate!r})"
+        )
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a minimal KEY=VALUE .env file; comments and blank lines are ignored."""
+    values: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return values
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def merged_environment(
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = None
+) -> dict[str, str]:
+    """The real environment wins over .env, so a deploy can always override a stray file."""
+    env = dict(read_dotenv(dotenv if dotenv is not None else Path(".env")))
+    env.update(os.environ if environ is None else environ)
+    return env
+
+
+def validate_token(token: str | None) -> str:
+    if not token:
+        raise ConfigError(f"TELEGRAM_BOT_TOKEN is not set. {TOKEN_HELP}")
+    token = token.strip()
+    if not _TOKEN_RE.match(token):
+        raise ConfigError(
+            f"TELEGRAM_BOT_TOKEN does not look like a bot token (expected digits:secret). "
+            f"{TOKEN_HELP}"
+        )
+    return token
+
+
+def parse_send_rate(raw: str | None) -> float:
+    if raw is None or raw.strip() == "":
+        return DEFAULT_SEND_RATE
+    try:
+        rate = float(raw)
+    except ValueError:
+        raise ConfigError(
+            f"CRAMP_BOT_SEND_RATE must be a number of messages per second, got {raw!r}."
+        ) from None
+    if rate < 0:
+        raise ConfigError("CRAMP_BOT_SEND_RATE must not be negative (0 turns pacing off).")
+    return rate
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    dotenv: Path | None = None,
+    need_token: bool = True,
+) -> Settings:
+    env = merged_environment(environ, dotenv)
+    token = validate_token(env.get("TELEGRAM_BOT_TOKEN")) if need_token else ""
+    base_url = env.get("TELEGRAM_API_BASE_URL") or None
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            "TELEGRAM_API_BASE_URL must be a URL such as http://127.0.0.1:8081/bot "
+            f"(got {base_url!r})."
+        )
+    content_dir = env.get("CRAMP_BOT_CONTENT") or None
+    return Settings(
+        token=token,
+        db_path=Path(env.get("CRAMP_BOT_DB") or DEFAULT_DB),
+        api_base_url=base_url,
+        send_rate=parse_send_rate(env.get("CRAMP_BOT_SEND_RATE")),
+        content_dir=Path(content_dir) if content_dir else None,
+    )

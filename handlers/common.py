@@ -1,0 +1,115 @@
+"""Small helpers every handler uses: dependencies, screens to Telegram, benign errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import Application, ContextTypes
+
+from bot.app import Deps, get_deps
+from bot.ui import Screen
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
+TextHook = Callable[[Update, Context], Awaitable[bool]]
+TEXT_HOOKS_KEY = "text_hooks"
+
+
+def deps(context: Context) -> Deps:
+    return get_deps(context.application)
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def markup(screen: Screen) -> InlineKeyboardMarkup | None:
+    if not screen.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.data) for b in row]
+            for row in screen.buttons
+        ]
+    )
+
+
+def _is(error: BadRequest, fragment: str) -> bool:
+    return fragment in str(error.message).lower()
+
+
+async def answer_query(
+    query: CallbackQuery, text: str | None = None, *, alert: bool = False
+) -> None:
+    """Answer a button press so the client stops spinning; a late answer is harmless."""
+    try:
+        await query.answer(text=text, show_alert=alert)
+    except BadRequest as error:
+        if _is(error, "query is too old") or _is(error, "query id is invalid"):
+            return
+        raise
+
+
+async def send_screen(context: Context, chat_id: int, screen: Screen) -> Message:
+    return await context.bot.send_message(
+        chat_id,
+        screen.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup(screen),
+        disable_web_page_preview=True,
+    )
+
+
+async def edit_screen(context: Context, chat_id: int, message_id: int, screen: Screen) -> bool:
+    """Edit a message in place; False when it no longer exists (deleted, too old to edit)."""
+    try:
+        await context.bot.edit_message_text(
+            screen.text,
+            chat_id=chat_id,
+            message_id=message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup(screen),
+            disable_web_page_preview=True,
+        )
+    except BadRequest as error:
+        if _is(error, "message is not modified"):
+            return True
+        if _is(error, "message to edit not found") or _is(error, "message can't be edited"):
+            return False
+        raise
+    return True
+
+
+async def edit_or_send(
+    context: Context, chat_id: int, message_id: int | None, screen: Screen
+) -> int:
+    """Show `screen` in `message_id` if possible, else as a new message; returns where it is."""
+    if message_id is not None and await edit_screen(context, chat_id, message_id, screen):
+        return message_id
+    sent = await send_screen(context, chat_id, screen)
+    return sent.message_id
+
+
+async def reply_text(update: Update, context: Context, text: str) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        await context.bot.send_message(
+            chat.id, text, parse_mode=ParseMode.HTML, disable_web_page_preview=True
+        )
+    except Forbidden:
+        log.info("could not reply: the user blocked the bot")
+
+
+def add_text_hook(application: AnyApp, hook: TextHook) -> None:
+    """Let a feature claim free text first (a typed reminder time, a zone name)."""
+    application.bot_data.setdefault(TEXT_HOOKS_KEY, []).append(hook)

@@ -1,0 +1,45 @@
+"""One global error handler: log without personal data or the token, keep the bot running."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+
+from handlers.common import AnyApp, Context, deps, reply_text
+
+log = logging.getLogger("cramp_bot.errors")
+
+
+def describe(update: object) -> str:
+    """Only the kind of update and ids: never texts, answers or callback data."""
+    if not isinstance(update, Update):
+        return "no update"
+    kind = "callback" if update.callback_query else "message" if update.message else "other"
+    user = update.effective_user.id if update.effective_user else "-"
+    return f"update {update.update_id} ({kind}) from user {user}"
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Logs the failure and tells the person, in private chats, that their answers are safe."""
+    error = context.error
+    if isinstance(error, (TimedOut, NetworkError, RetryAfter, Forbidden)):
+        log.warning("telegram call failed for %s: %s", describe(update), type(error).__name__)
+    else:
+        log.error("unhandled %s for %s", type(error).__name__, describe(update), exc_info=error)
+    if (
+        isinstance(update, Update)
+        and update.effective_chat is not None
+        and update.effective_chat.type == ChatType.PRIVATE
+        and not isinstance(error, Forbidden)
+    ):
+        try:
+            await reply_text(update, context, deps(context).content.text("error.generic"))
+        except Exception:  # the apology itself must never raise again
+            log.warning("could not send the error notice for %s", describe(update))
+
+
+def register(application: AnyApp) -> None:
+    application.add_error_handler(on_error)

@@ -1,0 +1,51 @@
+"""Everything no feature claimed: free text, stickers, unknown commands, unknown buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+
+from handlers.common import (
+    TEXT_HOOKS_KEY,
+    AnyApp,
+    Context,
+    TextHook,
+    answer_query,
+    deps,
+    reply_text,
+)
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """Points to /help."""
+    await reply_text(update, context, deps(context).content.text("hint.unknown_command"))
+
+
+async def other_message(update: Update, context: Context) -> None:
+    """Free text, stickers or photos: a feature waiting for typed input goes first."""
+    hooks: list[TextHook] = context.application.bot_data.get(TEXT_HOOKS_KEY, [])
+    for hook in hooks:
+        if await hook(update, context):
+            return
+    user = update.effective_user
+    if user is None:
+        return
+    d = deps(context)
+    current = await d.storage.get_open_assessment(user.id)
+    key = "hint.use_buttons" if current is not None else "hint.no_questionnaire"
+    await reply_text(update, context, d.content.text(key))
+
+
+async def unknown_button(update: Update, context: Context) -> None:
+    """Garbled or forged callback data that no feature recognises."""
+    if update.callback_query is not None:
+        await answer_query(update.callback_query, deps(context).content.raw_text("stale.button"))
+
+
+def register(application: AnyApp) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
+    application.add_handler(
+        MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, other_message)
+    )
+    application.add_handler(CallbackQueryHandler(unknown_button))

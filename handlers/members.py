@@ -1,0 +1,33 @@
+"""Block and unblock: a person who blocked the bot gets no reminders until they come back."""
+
+from __future__ import annotations
+
+from telegram import ChatMember, Update
+from telegram.ext import ChatMemberHandler
+
+from handlers.common import AnyApp, Context, deps
+
+_GONE = {ChatMember.BANNED, ChatMember.LEFT}
+
+
+async def my_chat_member(update: Update, context: Context) -> None:
+    """Tracks the bot's own membership in private chats (block = kicked)."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    d = deps(context)
+    user_id = change.chat.id
+    if await d.storage.get_user(user_id) is None:
+        return
+    now = d.clock.now()
+    if change.new_chat_member.status in _GONE:
+        await d.storage.mark_blocked(user_id, now)
+    else:
+        await d.storage.mark_unblocked(user_id, now)
+        resume = context.application.bot_data.get("on_unblocked")
+        if resume is not None:
+            await resume(context, user_id)
+
+
+def register(application: AnyApp) -> None:
+    application.add_handler(ChatMemberHandler(my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

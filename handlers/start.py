@@ -1,0 +1,207 @@
+"""Welcome and consent, /check, /help, /privacy and /delete."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.questionnaire import Questionnaire
+from bot.ui import Button, Screen
+from handlers.common import (
+    AnyApp,
+    Context,
+    answer_query,
+    deps,
+    edit_or_send,
+    edit_screen,
+    reply_text,
+    send_screen,
+)
+
+_START_RE = re.compile(r"^s1:(agree|restart|check|continue:[0-9]{1,10})$")
+_DELETE_RE = re.compile(r"^x1:(yes|no)$")
+
+
+def questionnaire(context: Context) -> Questionnaire:
+    d = deps(context)
+    return Questionnaire(d.content, d.storage, d.clock)
+
+
+def welcome_screen(context: Context) -> Screen:
+    content = deps(context).content
+    return Screen(
+        content.text("start.welcome"),
+        ((Button(content.raw_text("start.agree_button"), "s1:agree"),),),
+    )
+
+
+async def begin_questionnaire(context: Context, user_id: int, chat_id: int) -> None:
+    """Start a fresh assessment (earlier finished ones stay) in a new message."""
+    flow = questionnaire(context)
+    started, screen = await flow.start(user_id)
+    sent = await send_screen(context, chat_id, screen)
+    await deps(context).storage.set_message_id(started.id, sent.message_id)
+
+
+async def offer_or_begin(context: Context, user_id: int, chat_id: int) -> None:
+    """A person with an unfinished questionnaire chooses to continue or start over."""
+    d = deps(context)
+    current = await d.storage.get_open_assessment(user_id)
+    if current is None:
+        await begin_questionnaire(context, user_id, chat_id)
+        return
+    content = d.content
+    screen = Screen(
+        content.text("start.resume"),
+        (
+            (Button(content.raw_text("start.continue_button"), f"s1:continue:{current.id}"),),
+            (Button(content.raw_text("start.restart_button"), "s1:restart"),),
+        ),
+    )
+    await send_screen(context, chat_id, screen)
+
+
+async def start_command(update: Update, context: Context) -> None:
+    """Greets the person; asks for consent once, then offers the questionnaire."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    d = deps(context)
+    known = await d.storage.upsert_user(user.id, chat.id, d.clock.now())
+    if known.consented_at is None:
+        await send_screen(context, chat.id, welcome_screen(context))
+        return
+    await offer_or_begin(context, user.id, chat.id)
+
+
+async def check_command(update: Update, context: Context) -> None:
+    """Starts the questionnaire again (after consent)."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    d = deps(context)
+    known = await d.storage.upsert_user(user.id, chat.id, d.clock.now())
+    if known.consented_at is None:
+        await send_screen(context, chat.id, welcome_screen(context))
+        return
+    await begin_questionnaire(context, user.id, chat.id)
+
+
+async def start_button(update: Update, context: Context) -> None:
+    """Consent, continue and start-over buttons."""
+    query = update.callback_query
+    user, chat = update.effective_user, update.effective_chat
+    if query is None or user is None or chat is None or query.data is None:
+        return
+    d = deps(context)
+    match = _START_RE.match(query.data)
+    if match is None:
+        await answer_query(query, d.content.raw_text("stale.button"))
+        return
+    action = match.group(1)
+    known = await d.storage.upsert_user(user.id, chat.id, d.clock.now())
+    if action == "agree":
+        await answer_query(query)
+        if known.consented_at is not None:
+            # A second tap on the welcome button: carry on where they are instead of restarting.
+            if query.message is not None:
+                await edit_screen(
+                    context,
+                    chat.id,
+                    query.message.message_id,
+                    Screen(d.content.text("start.welcome")),
+                )
+            await offer_or_begin(context, user.id, chat.id)
+            return
+        await d.storage.set_consent(user.id, d.clock.now())
+        if query.message is not None:
+            # Keep the disclaimer readable but take the button away.
+            await edit_screen(
+                context, chat.id, query.message.message_id, Screen(d.content.text("start.welcome"))
+            )
+        await begin_questionnaire(context, user.id, chat.id)
+        return
+    if known.consented_at is None:
+        await answer_query(query, d.content.raw_text("start.consent_first"))
+        await send_screen(context, chat.id, welcome_screen(context))
+        return
+    if action.startswith("continue:"):
+        current = await d.storage.get_open_assessment(user.id)
+        if current is None or current.id != int(action.split(":")[1]):
+            await answer_query(query, d.content.raw_text("stale.button"))
+            await offer_or_begin(context, user.id, chat.id)
+            return
+        await answer_query(query)
+        screen = await questionnaire(context).screen_for(current)
+        # Move the questionnaire down to where the person is now reading.
+        message_id = query.message.message_id if query.message is not None else None
+        shown = await edit_or_send(context, chat.id, message_id, screen)
+        await d.storage.set_message_id(current.id, shown)
+        return
+    await answer_query(query)
+    if query.message is not None and action == "restart":
+        await edit_screen(
+            context, chat.id, query.message.message_id, Screen(d.content.text("start.restarted"))
+        )
+    await begin_questionnaire(context, user.id, chat.id)
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """Lists what the bot can do."""
+    await reply_text(update, context, deps(context).content.text("help.text"))
+
+
+async def privacy_command(update: Update, context: Context) -> None:
+    """Says what is stored, why, and how to delete it."""
+    await reply_text(update, context, deps(context).content.text("privacy.text"))
+
+
+async def delete_command(update: Update, context: Context) -> None:
+    """Asks for confirmation before removing everything stored about the person."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    content = deps(context).content
+    screen = Screen(
+        content.text("delete.confirm"),
+        (
+            (Button(content.raw_text("delete.yes_button"), "x1:yes"),),
+            (Button(content.raw_text("delete.no_button"), "x1:no"),),
+        ),
+    )
+    await send_screen(context, chat.id, screen)
+
+
+async def delete_button(update: Update, context: Context) -> None:
+    """Removes every row of this person from every table, or cancels."""
+    query = update.callback_query
+    user, chat = update.effective_user, update.effective_chat
+    if query is None or user is None or chat is None or query.data is None:
+        return
+    d = deps(context)
+    match = _DELETE_RE.match(query.data)
+    if match is None:
+        await answer_query(query, d.content.raw_text("stale.button"))
+        return
+    await answer_query(query)
+    if match.group(1) == "yes":
+        await d.storage.delete_user(user.id)
+        text = d.content.text("delete.done")
+    else:
+        text = d.content.text("delete.cancelled")
+    if query.message is not None:
+        await edit_or_send(context, chat.id, query.message.message_id, Screen(text))
+    else:
+        await reply_text(update, context, text)
+
+
+def register(application: AnyApp) -> None:
+    application.add_handler(CommandHandler("start", start_command))
+    application.add_handler(CommandHandler("check", check_command))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("privacy", privacy_command))
+    application.add_handler(CommandHandler("delete", delete_command))
+    application.add_handler(CallbackQueryHandler(start_button, pattern=r"^s1:"))
+    application.add_handler(CallbackQueryHandler(delete_button, pattern=r"^x1:"))
