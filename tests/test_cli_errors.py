@@ -1,0 +1,66 @@
+"""`cramp-bot run` refuses bad settings with one line and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TOKEN = "123456789:AAEhBP0av28KdGPN7k9xQ3rUb8TqYcZxWvE"
+
+
+def run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CRAMP_BOT_"))}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        env=clean,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({}, "TELEGRAM_BOT_TOKEN is not set"),
+        ({"TELEGRAM_BOT_TOKEN": "12345"}, "does not look like a bot token"),
+        (
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "CRAMP_BOT_DB": "/nonexistent-dir/sub/cramp.db"},
+            "does not exist",
+        ),
+    ],
+)
+def test_bad_settings_exit_2_without_traceback(
+    tmp_path: Path, env: dict[str, str], fragment: str
+) -> None:
+    result = run_bot(env, tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert TOKEN not in result.stderr + result.stdout
+
+
+def test_database_path_that_is_a_directory(tmp_path: Path) -> None:
+    folder = tmp_path / "db-folder"
+    folder.mkdir()
+    result = run_bot({"TELEGRAM_BOT_TOKEN": TOKEN, "CRAMP_BOT_DB": str(folder)}, tmp_path)
+    assert result.returncode == 2
+    assert "directory" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_database_file_that_is_not_sqlite(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database, just some words " * 100)
+    result = run_bot({"TELEGRAM_BOT_TOKEN": TOKEN, "CRAMP_BOT_DB": str(junk)}, tmp_path)
+    assert result.returncode == 2
+    assert "cannot open" in result.stderr
+    assert "Traceback" not in result.stderr
