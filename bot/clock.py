@@ -20,11 +20,11 @@ class SystemClock:
 class MovableClock:
     """Real time plus an offset that can be moved forward (or set to a fixed point)."""
 
-    def __init__(self, start: datetime | None = None) -> None:
+    def __init__(self, start: datetime | None = None, *, frozen: bool = False) -> None:
         self._offset = timedelta(0)
         self._frozen: datetime | None = None
         if start is not None:
-            self.set(start)
+            self.set(start, frozen=frozen)
 
     def now(self) -> datetime:
         if self._frozen is not None:
