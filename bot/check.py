@@ -1,0 +1,265 @@
+"""`cramp-bot check-content`: validate the content, run the triage cases, report path lengths.
+
+Structured as small functions so the CLI can add the summary, --diagram and --simulate (issue
+3) on top: `iter_paths` already walks every branch of the skip rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot import assessment as logic
+from bot import conditions as cond
+from bot.content import (
+    LEVEL_RANKS,
+    Content,
+    ContentError,
+    Question,
+    _Problems,
+    _read_yaml,
+    _Reader,
+    candidate_answers,
+    default_content_dir,
+    load_content,
+)
+
+CASES_FILE = "triage_cases.yaml"
+
+Answer = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TriageCase:
+    id: str
+    row: str
+    answers: Mapping[str, Answer]
+    min_level: str
+    max_level: str | None = None
+
+
+def load_triage_cases(directory: Path | None) -> list[TriageCase]:
+    """Read triage_cases.yaml; raises ContentError with one line per problem."""
+    directory = Path(directory) if directory is not None else default_content_dir()
+    file = f"{directory.name}/{CASES_FILE}"
+    problems = _Problems()
+    data = _read_yaml(directory / CASES_FILE, file, problems)
+    if problems.lines:
+        raise ContentError(problems.lines)
+    r = _Reader(file, problems)
+    top = r.mapping(data, "", ["cases"])
+    cases: list[TriageCase] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(r.items(top.get("cases"), "cases") if top and "cases" in top else []):
+        where = f"cases[{i}]"
+        item = r.mapping(raw, where, ["id", "row", "answers", "min_level"], ["max_level"])
+        if item is None:
+            continue
+        case_id = str(item.get("id", ""))
+        if case_id in seen:
+            r.error(f"{where}.id", f"duplicate case id '{case_id}'")
+        seen.add(case_id)
+        for key in ("min_level", "max_level"):
+            if key in item and item[key] not in LEVEL_RANKS:
+                r.error(f"{where}.{key}", f"unknown level {item[key]!r}")
+        answers: dict[str, Answer] = {}
+        raw_answers = item.get("answers")
+        if not isinstance(raw_answers, dict):
+            r.error(f"{where}.answers", "must be a mapping of question id: [option ids]")
+        else:
+            for qid, chosen in raw_answers.items():
+                if not isinstance(chosen, list) or not all(isinstance(o, str) for o in chosen):
+                    r.error(f"{where}.answers.{qid}", "must be a list of option ids")
+                    continue
+                answers[str(qid)] = tuple(chosen)
+        cases.append(
+            TriageCase(
+                id=case_id,
+                row=str(item.get("row", "")),
+                answers=answers,
+                min_level=str(item.get("min_level", "")),
+                max_level=str(item["max_level"]) if item.get("max_level") else None,
+            )
+        )
+    if problems.lines:
+        raise ContentError(problems.lines)
+    return cases
+
+
+def run_triage_cases(content: Content, cases: list[TriageCase]) -> list[str]:
+    """One line per failing case: unknown ids, or a level below min_level / above max_level."""
+    failures: list[str] = []
+    for case in cases:
+        unknown = [
+            f"{qid}:{oid}"
+            for qid, chosen in case.answers.items()
+            for oid in chosen
+            if (q := content.question(qid)) is None or q.option(oid) is None
+        ]
+        if unknown:
+            failures.append(
+                f"triage case '{case.id}' ({case.row}): unknown answers {', '.join(unknown)}"
+            )
+            continue
+        got = logic.evaluate(content, case.answers).level
+        if got.rank < LEVEL_RANKS[case.min_level]:
+            failures.append(
+                f"triage case '{case.id}' ({case.row}): expected at least {case.min_level}, "
+                f"got {got.id}"
+            )
+        if case.max_level is not None and got.rank > LEVEL_RANKS[case.max_level]:
+            failures.append(
+                f"triage case '{case.id}' ({case.row}): expected at most {case.max_level}, "
+                f"got {got.id}"
+            )
+    return failures
+
+
+# --------------------------------------------------------------------------------------------
+# Paths and taps
+
+
+def taps(question: Question, chosen: Answer) -> int:
+    """Button presses to give this answer: a single choice or an exclusive "None of these" is
+    one tap; ticks in a multi-select are one each, plus Done."""
+    if question.kind == "single":
+        return 1
+    if len(chosen) == 1 and (option := question.option(chosen[0])) and option.exclusive:
+        return 1
+    return len(chosen) + 1
+
+
+def typical_answer(question: Question) -> Answer:
+    """What "typical" means in the tap counts: a single-choice question takes its first option
+    that does not end the questionnaire; a multi-select takes its first exclusive option ("None
+    of these": most people have none of the listed warning signs) or, without one, its first
+    option and Done."""
+    if question.kind == "single":
+        return (next(o.id for o in question.options if not o.stop),)
+    exclusive = [o.id for o in question.options if o.exclusive]
+    return (exclusive[0],) if exclusive else (question.options[0].id,)
+
+
+def branching_questions(content: Content) -> set[str]:
+    """Questions whose answer changes which questions follow: referred to by a skip rule
+    (directly or through a flag), or able to end the questionnaire."""
+    wanted_q: set[str] = set()
+    wanted_f: set[str] = set()
+    for question in content.questions:
+        if question.ask_if is not None:
+            wanted_q |= cond.referenced_questions(question.ask_if)
+            wanted_f |= cond.referenced_flags(question.ask_if)
+    return {
+        q.id
+        for q in content.questions
+        if q.id in wanted_q or any(o.stop or wanted_f & set(o.flags) for o in q.options)
+    }
+
+
+def iter_paths(
+    content: Content,
+    choose: Callable[[Question], list[Answer]] | None = None,
+) -> Iterator[dict[str, Answer]]:
+    """Every distinct way through the skip rules: the branching questions take each of their
+    candidate answers (each option, and all tickable options together), the others take
+    `choose(question)` (default: the typical answer). Yields the final answers of each path."""
+    branching = branching_questions(content)
+
+    def options_for(question: Question) -> list[Answer]:
+        if question.id in branching:
+            return candidate_answers(question)
+        return choose(question) if choose is not None else [typical_answer(question)]
+
+    def walk(answers: dict[str, Answer], question: Question | None) -> Iterator[dict[str, Answer]]:
+        if question is None:
+            yield answers
+            return
+        for chosen in options_for(question):
+            following = {**answers, question.id: chosen}
+            yield from walk(following, logic.next_question(content, following, question.id))
+
+    yield from walk({}, logic.first_question(content))
+
+
+def path_taps(content: Content, answers: Mapping[str, Answer]) -> int:
+    return sum(taps(q, answers[q.id]) for q in logic.path(content, answers) if answers.get(q.id))
+
+
+@dataclass(frozen=True)
+class TapCounts:
+    shortest: int  # may end at the safety check
+    shortest_full: int  # the shortest path that reaches a full result
+    typical: int
+    longest: int
+
+
+def tap_counts(content: Content) -> TapCounts:
+    def cheapest(question: Question) -> list[Answer]:
+        return [min(candidate_answers(question), key=lambda a: taps(question, a))]
+
+    def dearest(question: Question) -> list[Answer]:
+        allowed = candidate_answers(question, allow_stop=False)
+        return [max(allowed, key=lambda a: taps(question, a))]
+
+    short = [
+        (path_taps(content, a), logic.is_stopped(content, a))
+        for a in iter_paths(content, cheapest)
+    ]
+    full = [taps_ for taps_, stopped in short if not stopped]
+    longest = max(
+        path_taps(content, a)
+        for a in iter_paths(content, dearest)
+        if not logic.is_stopped(content, a)
+    )
+    typical: dict[str, Answer] = {}
+    question: Question | None = logic.first_question(content)
+    while question is not None:
+        typical[question.id] = typical_answer(question)
+        question = logic.next_question(content, typical, question.id)
+    return TapCounts(
+        shortest=min(t for t, _ in short),
+        shortest_full=min(full) if full else 0,
+        typical=path_taps(content, typical),
+        longest=longest,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _taps(n: int) -> str:
+    return f"{n} tap" if n == 1 else f"{n} taps"
+
+
+def _print(out: TextIO, *lines: Any) -> None:
+    for line in lines:
+        print(line, file=out)
+
+
+def run_check(directory: Path | None, *, out: TextIO) -> int:
+    """Validate, run the triage cases, print the path lengths. 0 = fine, 1 = problems."""
+    try:
+        content = load_content(directory)
+        cases = load_triage_cases(directory)
+    except ContentError as error:
+        _print(out, *error.problems)
+        return 1
+    failures = run_triage_cases(content, cases)
+    if failures:
+        _print(out, *failures)
+        return 1
+    counts = tap_counts(content)
+    _print(
+        out,
+        f"content version {content.version}: {len(content.questions)} questions, "
+        f"{len(content.causes)} causes, {len(content.rules)} urgency rules, "
+        f"{len(content.texts)} texts",
+        f"triage cases: all {len(cases)} pass",
+        f"shortest path: {_taps(counts.shortest)} (ends at the safety check); "
+        f"shortest to a full result: {_taps(counts.shortest_full)}",
+        f"typical path: {_taps(counts.typical)} (first ordinary answer, 'None of these' in lists)",
+        f"longest path: {_taps(counts.longest)} (every box ticked)",
+    )
+    return 0

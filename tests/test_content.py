@@ -1,0 +1,358 @@
+"""Content loading: the real content loads, and every kind of broken content is reported as one
+exact line `content/<file>.yaml: <key path>: <what is wrong>`, never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.content import (
+    REQUIRED_TEXTS,
+    Content,
+    ContentError,
+    default_content_dir,
+    load_content,
+)
+
+REAL = default_content_dir()
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return load_content(REAL)
+
+
+def copy_content(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    target.mkdir()
+    for path in REAL.glob("*.yaml"):
+        shutil.copy(path, target / path.name)
+    return target
+
+
+def edit(directory: Path, name: str, change: Callable[[Any], None]) -> None:
+    path = directory / name
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def problems_of(directory: Path) -> list[str]:
+    with pytest.raises(ContentError) as caught:
+        load_content(directory)
+    assert str(caught.value) == "\n".join(caught.value.problems)
+    return caught.value.problems
+
+
+def q_index(content: Content, qid: str) -> int:
+    return [q.id for q in content.questions].index(qid)
+
+
+def o_index(content: Content, qid: str, oid: str) -> int:
+    question = content.question(qid)
+    assert question is not None
+    return [o.id for o in question.options].index(oid)
+
+
+# --- the real content ---
+
+
+def test_real_content_loads(content: Content) -> None:
+    assert content.version
+    assert [c.id for c in content.causes] == [
+        "exhaustion",
+        "electrolytes",
+        "dehydration",
+        "stress",
+        "caffeine",
+        "medication",
+        "kidney",
+        "nerve",
+    ]
+    assert [lv.id for lv in content.levels] == ["emergency", "urgent", "see_doctor", "self_care"]
+    for key in REQUIRED_TEXTS:
+        assert content.texts[key]
+    # The diary's texts (another file) are merged in too.
+    assert any(key.startswith("checkin.") for key in content.texts)
+
+
+def test_safety_check_comes_first_and_asks_about_the_last_24_hours(content: Content) -> None:
+    first, second = content.questions[:2]
+    for question in (first, second):
+        assert "24 hours" in question.text
+        assert question.kind == "single"
+        assert all(o.stop for o in question.options if o.id != "none")
+    assert not any(o.stop for q in content.questions[2:] for o in q.options)
+
+
+def test_medical_wording_rules(content: Content) -> None:
+    everything = " ".join(
+        [c.explanation + " " + " ".join(c.tips) for c in content.causes]
+        + [r.text or "" for r in content.rules]
+        + [lv.advice for lv in content.levels]
+        + list(content.texts.values())
+    ).lower()
+    for banned in ("quinine", "tonic water", "motor neurone", " mnd", " als ", "your kidneys may"):
+        assert banned not in everything
+    medication = content.cause("medication")
+    assert medication is not None
+    assert any("do not stop or change" in tip.lower() for tip in medication.tips)
+    for cause in content.causes:
+        assert cause.sources and 1 <= len(cause.tips) <= 2
+        assert "diagnos" not in cause.explanation.lower()
+    for question in content.questions:
+        for option in question.options:
+            assert len(option.label) <= 30, option.label
+
+
+def test_text_escapes_template_and_values(content: Content) -> None:
+    assert content.text("q.progress", n="<1>", m=2) == "Question &lt;1&gt; of about 2"
+    assert content.raw_text("stale.updated_button") == "Start again"
+
+
+def test_default_content_dir_honours_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRAMP_BOT_CONTENT", str(tmp_path))
+    assert default_content_dir() == tmp_path
+    monkeypatch.delenv("CRAMP_BOT_CONTENT")
+    assert (default_content_dir() / "questions.yaml").is_file()
+
+
+# --- broken content: each problem as one exact line ---------------------------------------------
+
+
+def test_unknown_key(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(directory, "questions.yaml", lambda d: d["questions"][0].update(colour="red"))
+    assert problems_of(directory) == ["content/questions.yaml: questions[0]: unknown key 'colour'"]
+
+
+def test_duplicate_question_id(tmp_path: Path, content: Content) -> None:
+    directory = copy_content(tmp_path)
+    i = q_index(content, "drink")
+
+    def change(data: Any) -> None:
+        data["questions"][i]["id"] = "age"
+
+    edit(directory, "questions.yaml", change)
+    assert f"content/questions.yaml: questions[{i}].id: duplicate question id 'age'" in (
+        problems_of(directory)
+    )
+
+
+def test_dangling_cause(tmp_path: Path, content: Content) -> None:
+    directory = copy_content(tmp_path)
+    i, j = q_index(content, "health"), o_index(content, "health", "kidney")
+    edit(
+        directory,
+        "questions.yaml",
+        lambda d: d["questions"][i]["options"][j]["points"].update(kidny=3),
+    )
+    assert problems_of(directory) == [
+        f"content/questions.yaml: questions[{i}].options[{j}].points.kidny: unknown cause 'kidny'"
+    ]
+
+
+def test_unknown_flag(tmp_path: Path, content: Content) -> None:
+    directory = copy_content(tmp_path)
+    i, j = q_index(content, "kidney"), o_index(content, "kidney", "ankles")
+
+    def change(data: Any) -> None:
+        data["questions"][i]["options"][j]["flags"] = ["kidny"]
+
+    edit(directory, "questions.yaml", change)
+    assert (
+        f"content/questions.yaml: questions[{i}].options[{j}].flags: unknown flag 'kidny'"
+        in problems_of(directory)
+    )
+
+
+def test_unknown_flag_in_a_rule(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(directory, "triage.yaml", lambda d: d["rules"][0].update(when={"any": [{"flag": "x"}]}))
+    assert problems_of(directory) == [
+        "content/triage.yaml: rules[0].when.any[0].flag: unknown flag 'x'"
+    ]
+
+
+def test_ask_if_refers_to_a_later_question(tmp_path: Path, content: Content) -> None:
+    directory = copy_content(tmp_path)
+    i = q_index(content, "which")
+    edit(
+        directory,
+        "questions.yaml",
+        lambda d: d["questions"][i].update(ask_if={"q": "lately", "any": ["stress"]}),
+    )
+    assert problems_of(directory) == [
+        f"content/questions.yaml: questions[{i}].ask_if.q: refers to question 'lately', "
+        "which is not asked before this one"
+    ]
+
+
+def test_unreachable_question(tmp_path: Path, content: Content) -> None:
+    directory = copy_content(tmp_path)
+    i = q_index(content, "which")
+    never = {"all": [{"q": "meds", "any": ["new"]}, {"q": "meds", "none": ["new"]}]}
+    edit(directory, "questions.yaml", lambda d: d["questions"][i].update(ask_if=never))
+    assert problems_of(directory) == [
+        f"content/questions.yaml: questions[{i}].ask_if: can never be true, "
+        "so this question is never asked"
+    ]
+
+
+def test_unknown_option_in_ask_if(tmp_path: Path, content: Content) -> None:
+    directory = copy_content(tmp_path)
+    i = q_index(content, "which")
+    edit(
+        directory,
+        "questions.yaml",
+        lambda d: d["questions"][i].update(ask_if={"q": "meds", "any": ["yes"]}),
+    )
+    assert problems_of(directory) == [
+        f"content/questions.yaml: questions[{i}].ask_if.any: "
+        "unknown option 'yes' of question 'meds'"
+    ]
+
+
+def test_callback_data_too_long(tmp_path: Path, content: Content) -> None:
+    directory = copy_content(tmp_path)
+    i = q_index(content, "drink")
+    long_id = "an_option_id_far_longer_than_the_sixteen_allowed"
+
+    def change(data: Any) -> None:
+        data["questions"][i]["options"][0]["id"] = long_id
+
+    edit(directory, "questions.yaml", change)
+    data = f"q1:9999999999:drink:{long_id}:1"
+    assert (
+        f"content/questions.yaml: questions[{i}].options[0].id: callback data '{data}' is "
+        f"{len(data)} bytes, over Telegram's 64"
+    ) in problems_of(directory)
+
+
+def test_button_answer_text_too_long(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(directory, "texts.yaml", lambda d: d["texts"].update({"stale.button": "x" * 250}))
+    assert problems_of(directory) == [
+        "content/texts.yaml: texts.stale.button: 250 characters, over the 200 allowed for a "
+        "button answer"
+    ]
+
+
+def test_composed_result_too_long(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(directory, "triage.yaml", lambda d: d["rules"][-1].update(text="word " * 700))
+    (line,) = problems_of(directory)
+    assert line.startswith("content/triage.yaml: the longest possible result is ")
+    assert line.endswith(
+        "over Telegram's 4096: shorten cause explanations, tips, rule texts or level advice"
+    )
+
+
+def test_yaml_syntax_error_has_line_and_column(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    (directory / "texts.yaml").write_text("texts:\n  a: b: c\n", encoding="utf-8")
+    assert problems_of(directory) == [
+        "content/texts.yaml: line 2, column 7: mapping values are not allowed here"
+    ]
+
+
+def test_duplicate_yaml_key_is_not_silently_dropped(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    path = directory / "causes.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "  - id: stress\n", "  - id: stress\n    id: stress\n"
+        ),
+        encoding="utf-8",
+    )
+    (line,) = problems_of(directory)
+    assert line.startswith("content/causes.yaml: line ")
+    assert line.endswith("duplicate key 'id'")
+
+
+def test_unknown_text_placeholder(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(
+        directory,
+        "texts.yaml",
+        lambda d: d["texts"].update({"q.progress": "Question {n} of {total}"}),
+    )
+    assert problems_of(directory) == [
+        "content/texts.yaml: texts.q.progress: unknown placeholder {total} "
+        "(this text is given: {m}, {n})"
+    ]
+
+
+def test_missing_text(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(directory, "texts.yaml", lambda d: d["texts"].pop("delete.done"))
+    assert problems_of(directory) == ["content/texts.yaml: texts: missing text 'delete.done'"]
+
+
+def test_duplicate_text_key_across_files(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    (directory / "extra.yaml").write_text('texts:\n  start.welcome: "Hi"\n', encoding="utf-8")
+    assert problems_of(directory) == [
+        "content/texts.yaml: texts.start.welcome: duplicate text key, already in "
+        "content/extra.yaml"
+    ]
+
+
+def test_stop_option_without_urgent_rule(tmp_path: Path, content: Content) -> None:
+    directory = copy_content(tmp_path)
+    i, j = q_index(content, "em_soon"), o_index(content, "em_soon", "lips")
+    edit(
+        directory,
+        "triage.yaml",
+        lambda d: d.update(rules=[r for r in d["rules"] if r["id"] != "lips"]),
+    )
+    assert problems_of(directory) == [
+        f"content/questions.yaml: questions[{i}].options[{j}].stop: ends the questionnaire, "
+        "but no urgent or emergency rule fires for it"
+    ]
+
+
+def test_cause_no_answer_can_reach(tmp_path: Path, content: Content) -> None:
+    directory = copy_content(tmp_path)
+    k = [c.id for c in content.causes].index("stress")
+    edit(directory, "causes.yaml", lambda d: d["causes"][k].update(min_score=99))
+    (line,) = problems_of(directory)
+    assert line.startswith(f"content/causes.yaml: causes[{k}]: no answers can reach min_score 99")
+
+
+def test_unknown_rule_level(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(directory, "triage.yaml", lambda d: d["rules"][0].update(level="soonish"))
+    assert problems_of(directory) == [
+        "content/triage.yaml: rules[0].level: unknown level 'soonish'"
+    ]
+
+
+def test_several_problems_are_all_reported(tmp_path: Path, content: Content) -> None:
+    directory = copy_content(tmp_path)
+    edit(directory, "questions.yaml", lambda d: d["questions"][0].update(colour="red"))
+    edit(directory, "texts.yaml", lambda d: d["texts"].pop("q.back"))
+    assert problems_of(directory) == [
+        "content/questions.yaml: questions[0]: unknown key 'colour'",
+        "content/texts.yaml: texts: missing text 'q.back'",
+    ]
+
+
+def test_wrong_shape_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    (directory / "causes.yaml").write_text("- just\n- a list\n", encoding="utf-8")
+    problems = problems_of(directory)
+    assert "content/causes.yaml: must be a mapping (key: value lines)" in problems
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    (directory / "triage.yaml").unlink()
+    assert problems_of(directory) == ["content/triage.yaml: file is missing"]
