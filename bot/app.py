@@ -97,7 +97,7 @@ def build_application(
 
 @asynccontextmanager
 async def running(
-    application: Application[Any, Any, Any, Any, Any, Any], *, poll_timeout: float = 1.0
+    application: Application[Any, Any, Any, Any, Any, Any], *, poll_timeout: int = 1
 ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
     """Start polling the way run_polling does, for tests and the try mode.
 

@@ -35,8 +35,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     tryout = sub.add_parser("try", help="talk to the bot in this terminal: no token, no network")
     tryout.add_argument("--db", type=Path, default=None, help="keep the conversation in this file")
-    tryout.add_argument("--now", default=None, help='start the clock at "YYYY-MM-DD HH:MM" (UTC)')
+    tryout.add_argument(
+        "--now",
+        default=None,
+        help='freeze the clock at "YYYY-MM-DD HH:MM" (UTC; or add a zone: "... Europe/Berlin")',
+    )
     tryout.add_argument("--script", type=Path, default=None, help="run a script instead of typing")
+    tryout.add_argument(
+        "--files", type=Path, default=None, help="save files the bot sends (/export) here"
+    )
     return parser
 
 
@@ -106,13 +113,13 @@ def run_command() -> int:
 def check_command(args: argparse.Namespace) -> int:
     from bot.check import run_check
 
-    return run_check(args.content, out=sys.stdout)
+    return run_check(args.content, out=sys.stdout, diagram=args.diagram, simulate=args.simulate)
 
 
 def try_command(args: argparse.Namespace) -> int:
     from bot.tryout import run_try
 
-    return run_try(db=args.db, now=args.now, script=args.script)
+    return run_try(db=args.db, now=args.now, script=args.script, files=args.files)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

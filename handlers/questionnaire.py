@@ -5,7 +5,15 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from handlers.common import AnyApp, Context, answer_query, deps, edit_or_send, edit_screen
+from handlers.common import (
+    AnyApp,
+    Context,
+    answer_query,
+    deps,
+    edit_or_send,
+    edit_screen,
+    send_screen,
+)
 from handlers.start import questionnaire
 
 
@@ -16,22 +24,21 @@ async def question_button(update: Update, context: Context) -> None:
     if query is None or user is None or chat is None or query.data is None:
         return
     d = deps(context)
-    known = await d.storage.get_user(user.id)
-    if known is None or known.consented_at is None:
-        await answer_query(query, d.content.raw_text("start.consent_first"))
-        return
     pressed = query.message.message_id if query.message is not None else None
+    # No consent check here: an assessment only exists after consent, and a press on
+    # anything else is stale or someone else's, which press() answers.
     outcome = await questionnaire(context).press(user.id, query.data, pressed)
     await answer_query(query, outcome.notice, alert=outcome.alert)
     if outcome.screen is None:
         return
     if outcome.edit_pressed and pressed is not None:
-        if (
-            not await edit_screen(context, chat.id, pressed, outcome.screen)
-            and outcome.assessment_id
-        ):
-            shown = await edit_or_send(context, chat.id, None, outcome.screen)
-            await d.storage.set_message_id(outcome.assessment_id, shown)
+        if await edit_screen(context, chat.id, pressed, outcome.screen):
+            return
+        # The message was deleted: carry on in a fresh one.
+        sent = await send_screen(context, chat.id, outcome.screen)
+        current = await d.storage.get_open_assessment(user.id)
+        if current is not None:
+            await d.storage.set_message_id(current.id, sent.message_id)
         return
     if outcome.assessment_id is None:
         return

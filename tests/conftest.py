@@ -31,8 +31,10 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     def guarded(self: socket.socket, address: Any) -> Any:
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") and not (
-            host.startswith("127.") or host.startswith("/")
+        if (
+            isinstance(host, str)
+            and host not in ("127.0.0.1", "localhost", "::1")
+            and not (host.startswith("127.") or host.startswith("/"))
         ):
             raise AssertionError(f"test tried to reach {host}: tests never use the network")
         return real_connect(self, address)
@@ -88,6 +90,6 @@ async def world(tmp_path: Path, content: Content) -> AsyncIterator[World]:
             errors.append(context.error)
 
         app.add_error_handler(collect)
-        async with running(app, poll_timeout=0.5):
+        async with running(app, poll_timeout=1):
             yield World(emulator, server, storage, clock, deps, app, errors)
     await storage.close()

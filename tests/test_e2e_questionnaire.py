@@ -1,0 +1,424 @@
+"""The questionnaire end to end: the real Application, real HTTP on 127.0.0.1, real SQLite.
+
+Every button pressed here is taken from the keyboard the bot actually sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import World
+from tests.harness import TelegramUser
+
+# A calm path: no warning sign anywhere. Labels as the person sees them.
+CALM = [
+    ["None of these"],  # emergency screen, now
+    ["None of these"],  # emergency screen, today
+    ["Calves", "Done"],
+    ["Now and then"],
+    ["Seconds"],
+    ["They rarely wake me"],
+    ["Under 40"],
+    ["None of these"],  # health
+    ["No"],  # medicines
+    ["None of these"],  # kidney signs
+    ["None of these"],  # nerve signs
+    ["About 1 to 2 litres"],
+    ["None or 1 a day"],
+    ["None of these"],  # lately
+]
+
+
+async def begin(person: TelegramUser) -> None:
+    await person.send("/start")
+    await person.press("I understand")
+
+
+async def answer(person: TelegramUser, steps: list[list[str]]) -> None:
+    for step in steps:
+        for label in step:
+            await person.press(label)
+
+
+def questionnaire_messages(person: TelegramUser) -> list[Any]:
+    return [m for m in person.messages() if "Question" in m.text or "Your result" in m.text]
+
+
+async def test_full_calm_questionnaire(world: World) -> None:
+    alex = world.person()
+    await alex.send("/start")
+    welcome = alex.last_text()
+    for must in ("not a diagnosis", "112", "999", "911", "/delete"):
+        assert must in welcome
+    assert alex.buttons() == ["I understand, let's start"]
+    assert await world.storage.get_user(1001) is not None
+    assert (await world.storage.get_user(1001)).consented_at is None  # type: ignore[union-attr]
+    commands = {c["command"] for c in world.emulator.commands()}
+    assert {"start", "check", "help", "privacy", "delete"} <= commands
+
+    await alex.press("I understand")
+    assert "Question 1 of about" in alex.last_text()
+    await answer(alex, CALM)
+
+    result = alex.last_text()
+    assert "Your result" in result
+    assert "Nothing you told me is a warning sign" in result
+    assert "see a doctor" in result  # the safety net is always there
+    assert "not a diagnosis" in result
+    assert alex.buttons() == ["Start again", "Morning check-in"]
+    # One questionnaire message, edited in place from the first question to the result.
+    assert len(alex.messages()) == 2
+    started = await world.storage.list_assessments(1001)
+    assert [(a.status, a.level) for a in started] == [("finished", "self_care")]
+    answers = await world.storage.get_answers(started[0].id)
+    assert answers["where"] == ("calves",)
+    assert answers["em_now"] == ("none",)
+    assert len(answers) == len(CALM)
+    # Every press was answered, so no button ever kept spinning.
+    presses = [e for e in world.emulator.history(1001) if e.kind == "user_press"]
+    assert len(world.emulator.callback_answers) == len(presses)
+    assert world.errors == []
+
+
+async def test_progress_says_about_and_counts_up(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    assert alex.last_text().startswith("Question 1 of about")
+    await answer(alex, CALM[:2])
+    assert alex.last_text().startswith("Question 3 of about")
+
+
+@pytest.mark.parametrize(
+    ("steps", "level_words", "level"),
+    [
+        ([["Chest pain"]], "112", "emergency"),
+        ([["Sudden breathlessness"]], "112", "emergency"),
+        ([["Weakness/tingling spreading"]], "112", "emergency"),
+        ([["Trouble swallowing"]], "112", "emergency"),
+        ([["Sudden weakness of one side"]], "112", "emergency"),
+        ([["Dark urine"]], "112", "emergency"),
+        ([["None of these"], ["One calf swollen"]], "today", "urgent"),
+        ([["None of these"], ["Cramp over 10 min"]], "today", "urgent"),
+        ([["None of these"], ["Tingling lips"]], "today", "urgent"),
+    ],
+)
+async def test_emergency_screen_ends_at_once(
+    world: World, steps: list[list[str]], level_words: str, level: str
+) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, steps)
+    text = alex.last_text()
+    assert level_words in text
+    assert "Question" not in text
+    # Nothing under the advice: no reminder offer, no start-again button.
+    assert alex.buttons() == []
+    assert "Morning check-in" not in text
+    (done,) = await world.storage.list_assessments(1001)
+    assert done.status == "finished"
+    assert done.level == level
+    assert world.errors == []
+
+
+async def test_urgent_sign_from_cause_questions_keeps_restart_buttons(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    lately = [["Vomiting or diarrhoea"], ["Dizzy or confused"], ["Done"]]
+    await answer(alex, CALM[:-1] + lately)
+    text = alex.last_text()
+    assert "today" in text.lower()
+    assert "Start again" in alex.buttons()
+    (done,) = await world.storage.list_assessments(1001)
+    assert done.level == "urgent"
+
+
+async def test_strong_kidney_signs_nudge_to_a_doctor_with_reasons(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    steps = [*CALM[:9], ["Swollen ankles"], ["Blood or foam"], ["Done"], *CALM[10:]]
+    await answer(alex, steps)
+    text = alex.last_text()
+    assert "kidney" in text.lower()
+    assert "blood test" in text.lower()
+    assert "swollen ankles" in text.lower()
+    assert "failing" not in text.lower()
+    (done,) = await world.storage.list_assessments(1001)
+    assert done.level == "see_doctor"
+
+
+async def test_known_kidney_disease_alone_gets_the_calm_note(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    steps = [*CALM[:7], ["Known kidney disease"], ["Done"], *CALM[8:]]
+    await answer(alex, steps)
+    text = alex.last_text().lower()
+    assert "check-up" in text
+    assert "failing" not in text
+    (done,) = await world.storage.list_assessments(1001)
+    assert done.level == "self_care"
+
+
+async def test_nerve_signs_nudge_to_a_doctor(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    steps = [*CALM[:10], ["Numbness"], ["Twitches in many places"], ["Done"], *CALM[11:]]
+    await answer(alex, steps)
+    text = alex.last_text()
+    assert "doctor" in text.lower()
+    assert "numbness or pins and needles" in text.lower()
+    for disease in ("MND", "ALS", "motor neurone"):
+        assert disease not in text
+    (done,) = await world.storage.list_assessments(1001)
+    assert done.level == "see_doctor"
+
+
+MEDICATION = "A medicine you take"
+
+
+async def test_back_with_skip_rule_drops_the_skipped_answer(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM[:8])
+    await alex.press("Yes, for a while")
+    assert "Water pills" in " ".join(alex.buttons())
+    await alex.press("Water pills")
+    assert "☑ Water pills (diuretics)" in alex.buttons()
+    await alex.press("Done")
+    await alex.press("Back")  # back to "which medicine", its answer still ticked
+    assert "☑ Water pills (diuretics)" in alex.buttons()
+    await alex.press("Back")  # back to "do you take medicines", the answer marked
+    assert "✓ Yes, for a while" in alex.buttons()
+    await alex.press("No")
+    await answer(alex, CALM[9:])
+    text = alex.last_text()
+    assert "Your result" in text
+    assert MEDICATION not in text
+    assert "Water pills" not in text
+    (done,) = await world.storage.list_assessments(1001)
+    assert "medication" not in {c["cause"] for c in done.result["causes"]}  # type: ignore[index]
+
+
+async def test_water_pills_kept_does_count(world: World) -> None:
+    """The control for the test above: without Back, the medicine shows up."""
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM[:8])
+    await answer(alex, [["Yes, a new one"], ["Water pills"], ["Done"]])
+    await answer(alex, CALM[9:])
+    assert MEDICATION in alex.last_text()
+    assert "pharmacist" in alex.last_text()
+
+
+async def test_multi_select_toggles_and_done(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM[:2])
+    assert "☐ Calves" in alex.buttons()
+    await alex.press("Calves")
+    await alex.press("Thighs")
+    assert "☑ Calves" in alex.buttons()
+    assert "☑ Thighs" in alex.buttons()
+    await alex.press("☑ Calves")  # untick
+    assert "☐ Calves" in alex.buttons()
+    await alex.press("Done")
+    (current,) = await world.storage.list_assessments(1001)
+    assert (await world.storage.get_answers(current.id))["where"] == ("thighs",)
+    assert "How often" in alex.last_text() or "often" in alex.last_text().lower()
+
+
+async def test_done_with_nothing_ticked_asks_for_a_choice(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM[:2])
+    before = alex.last_text()
+    notice = await alex.press("Done")
+    assert "tick at least one" in notice.lower()
+    assert alex.last_text() == before
+
+
+async def test_stale_repeated_and_forged_buttons(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    message_id = alex.keyboard_message().message_id
+    first_none = alex.callback_data("None of these")
+    await alex.press("None of these")
+    now_showing = alex.last_text()
+    # The same button again (a double tap that arrives late): out of date, nothing counted.
+    notice = await alex.press_data(first_none, message_id=message_id)
+    assert "out of date" in notice
+    assert alex.last_text() == now_showing
+    for forged in ("q1:999999:em_now:none", "q1:abc", "zzz", "q1:1:em_soon:none:1", "s1:nope"):
+        notice = await alex.press_data(forged, message_id=message_id)
+        assert "out of date" in notice, forged
+    (current,) = await world.storage.list_assessments(1001)
+    assert await world.storage.get_answers(current.id) == {"em_now": ("none",)}
+    assert current.current_question == "em_soon"
+    assert world.errors == []
+
+
+async def test_redelivered_toggle_is_not_counted_twice(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM[:2])
+    await alex.press("Calves")
+    press = [e for e in world.emulator.history(1001) if e.kind == "user_press"][-1]
+    assert press.text.endswith(":calves:1")
+    # Telegram may deliver the same update again after a crash: the toggle carries the wanted
+    # state, so a replay leaves the selection as it is.
+    data = alex.callback_data("☑ Calves")
+    assert data.endswith(":calves:0")
+    await alex.press_data(press.text, message_id=alex.keyboard_message().message_id)
+    assert "☑ Calves" in alex.buttons()
+    (current,) = await world.storage.list_assessments(1001)
+    assert (await world.storage.get_answers(current.id))["where"] == ("calves",)
+
+
+async def test_button_pressed_by_someone_else(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    message_id = alex.keyboard_message().message_id
+    data = alex.callback_data("None of these")
+    world.emulator.user(2002, "Sam")
+    update_id, query_id = world.emulator.user_presses(2002, 1001, message_id, data)
+    await alex.settle(update_id, query_id=query_id)
+    assert "someone else" in world.emulator.callback_answers[query_id].get("text", "")
+    (current,) = await world.storage.list_assessments(1001)
+    assert await world.storage.get_answers(current.id) == {}
+    assert await world.storage.get_user(2002) is None
+
+
+async def test_free_text_sticker_and_unknown_command(world: World) -> None:
+    alex = world.person()
+    await alex.send("hello?")
+    assert "/check" in alex.last_text()
+    await begin(alex)
+    await alex.send("my calves hurt")
+    assert "buttons" in alex.last_text()
+    await alex.send_sticker()
+    assert "buttons" in alex.last_text()
+    await alex.send("/frobnicate")
+    assert "/help" in alex.last_text()
+    (current,) = await world.storage.list_assessments(1001)
+    assert await world.storage.get_answers(current.id) == {}
+    assert world.errors == []
+
+
+async def test_group_chat_says_private_only_and_stores_nothing(world: World) -> None:
+    world.emulator.group(-500, "Family")
+    member = world.person(3003, chat_id=-500)
+    await member.send("/start")
+    assert "private chat" in member.last_text()
+    assert await world.storage.get_user(3003) is None
+    assert await world.storage.count_user_rows(3003) == dict.fromkeys(
+        (await world.storage.count_user_rows(3003)).keys(), 0
+    )
+
+
+async def test_unfinished_questionnaire_continue_or_start_over(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM[:3])
+    await alex.send("/start")
+    assert "continue" in alex.last_text().lower()
+    await alex.press("Continue")
+    assert "Question 4 of about" in alex.last_text()
+    await alex.press("Now and then")
+    assert "Question 5 of about" in alex.last_text()
+    await alex.send("/start")
+    await alex.press("Start over")
+    assert "Question 1 of about" in alex.last_text()
+    statuses = sorted(a.status for a in await world.storage.list_assessments(1001))
+    assert statuses == ["abandoned", "open"]
+
+
+async def test_old_questionnaire_buttons_after_a_retake(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    old_message = alex.keyboard_message().message_id
+    old_data = alex.callback_data("None of these")
+    await alex.send("/check")
+    assert "Question 1 of about" in alex.last_text()
+    notice = await alex.press_data(old_data, message_id=old_message)
+    assert "out of date" in notice
+    assessments = await world.storage.list_assessments(1001)
+    opened = [a for a in assessments if a.status == "open"]
+    assert len(opened) == 1
+    assert await world.storage.get_answers(opened[0].id) == {}
+
+
+async def test_content_changed_between_presses(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await alex.press("None of these")
+    (current,) = await world.storage.list_assessments(1001)
+    # A deploy removed a question this person already answered.
+    await world.storage.save_answer(
+        current.id, "old_q", ("gone",), world.clock.now(), current_question="em_soon"
+    )
+    notice = await alex.press("None of these")
+    assert "out of date" in notice
+    assert "updated" in alex.last_text()
+    await alex.press("Start again")
+    assert "Question 1 of about" in alex.last_text()
+    assert world.errors == []
+
+
+async def test_delete_removes_every_row(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM)
+    await alex.send("/delete")
+    await alex.press("No, keep it")
+    assert "Nothing was deleted" in alex.last_text()
+    rows = await world.storage.count_user_rows(1001)
+    assert rows["assessments"] == 1
+    assert rows["answers"] == len(CALM)
+    await alex.send("/delete")
+    await alex.press("Yes, delete everything")
+    assert "deleted" in alex.last_text()
+    rows = await world.storage.count_user_rows(1001)
+    assert set(rows) >= {"users", "assessments", "answers", "diary", "nudges"}
+    assert all(count == 0 for count in rows.values()), rows
+    await alex.send("/start")
+    assert alex.buttons() == ["I understand, let's start"]
+
+
+async def test_help_and_privacy(world: World) -> None:
+    alex = world.person()
+    await alex.send("/help")
+    for command in ("/check", "/privacy", "/delete", "/reminders", "/history", "/export"):
+        assert command in alex.last_text()
+    await alex.send("/privacy")
+    text = alex.last_text().lower()
+    assert "/delete" in text
+    assert "log" in text
+    assert await world.storage.get_user(1001) is None or True
+
+
+async def test_deleted_question_message_gets_a_fresh_one(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    world.emulator.inject(
+        "editMessageText", status=400, description="Bad Request: message to edit not found"
+    )
+    await alex.press("None of these")
+    assert "Question 2 of about" in alex.last_text()
+    assert world.errors == []
+
+
+async def test_network_failure_on_answer_keeps_the_bot_alive(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    world.emulator.inject("answerCallbackQuery", status=502, description="Bad Gateway", times=1)
+    start = len(world.emulator.callback_answers)
+    update_id, query_id = world.emulator.user_presses(
+        1001, 1001, alex.keyboard_message().message_id, alex.callback_data("None of these")
+    )
+    await world.emulator.wait_until(lambda: world.emulator.is_fetched(update_id), what="fetched")
+    await world.emulator.wait_until(world.idle, what="idle")
+    del start, query_id
+    # The bot is still there for the next press.
+    await alex.send("/help")
+    assert "/check" in alex.last_text()
