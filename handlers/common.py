@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import Application, ContextTypes
 
 from bot.app import Deps, get_deps
@@ -49,13 +49,18 @@ def _is(error: BadRequest, fragment: str) -> bool:
 async def answer_query(
     query: CallbackQuery, text: str | None = None, *, alert: bool = False
 ) -> None:
-    """Answer a button press so the client stops spinning; a late answer is harmless."""
+    """Answer a button press so the client stops spinning.
+
+    A failed answer only means the spinner runs a little longer, so it never stops the
+    handler from showing the person the right screen.
+    """
     try:
         await query.answer(text=text, show_alert=alert)
     except BadRequest as error:
-        if _is(error, "query is too old") or _is(error, "query id is invalid"):
-            return
-        raise
+        if not (_is(error, "query is too old") or _is(error, "query id is invalid")):
+            log.warning("answering a button press failed: %s", error.message)
+    except NetworkError as error:
+        log.warning("answering a button press failed: %s", type(error).__name__)
 
 
 async def send_screen(context: Context, chat_id: int, screen: Screen) -> Message:

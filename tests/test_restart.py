@@ -1,0 +1,147 @@
+"""`cramp-bot run` as a real process: kill -9 mid-questionnaire, restart, nothing lost or doubled.
+
+The fake Bot API runs in the test; the bot is a subprocess that reaches it over HTTP on
+127.0.0.1, exactly as it would reach Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.fakeapi.emulator import BotApiEmulator
+from bot.fakeapi.http import FakeBotApiServer
+from bot.storage import Storage
+from tests.harness import TelegramUser
+
+
+class BotProcess:
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        log = self.log_path.open("ab")
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", env=self.env, stdout=log, stderr=log
+            )
+        finally:
+            log.close()
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+
+    async def terminate(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), timeout=30)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[tuple[BotApiEmulator, FakeBotApiServer]]:
+    emulator = BotApiEmulator()
+    async with FakeBotApiServer(emulator) as server:
+        yield emulator, server
+
+
+async def wait_polling(emulator: BotApiEmulator, since: int) -> None:
+    await emulator.wait_until(
+        lambda: sum(1 for m, _ in emulator.calls[since:] if m == "getUpdates") >= 1,
+        within=30,
+        what="the bot to start polling",
+    )
+
+
+async def test_kill_9_mid_questionnaire_then_continue(
+    tmp_path: Path, api: tuple[BotApiEmulator, FakeBotApiServer]
+) -> None:
+    emulator, server = api
+    db = tmp_path / "cramp.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CRAMP_BOT_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=emulator.token,
+        TELEGRAM_API_BASE_URL=server.base_url,
+        CRAMP_BOT_DB=str(db),
+    )
+    logs = tmp_path / "bot.log"
+    bot = BotProcess(env, logs)
+    await bot.start()
+    await wait_polling(emulator, 0)
+
+    alex = TelegramUser(emulator, 1001, timeout=30)
+
+    def visible(fragment: str) -> bool:
+        messages = alex.messages()
+        if not messages:
+            return False
+        newest = messages[-1]
+        return fragment in newest.text or any(fragment in b for b in newest.button_labels)
+
+    async def shows(fragment: str) -> None:
+        await emulator.wait_until(
+            lambda: visible(fragment), within=30, what=f"the bot to show {fragment!r}"
+        )
+
+    await alex.send("/start")
+    await shows("I understand")
+    await alex.press("I understand")
+    await shows("Question 1 of about")
+    await alex.press("None of these")
+    await shows("Question 2 of about")
+    await alex.press("None of these")
+    await shows("☐ Calves")
+    message_id = alex.keyboard_message().message_id
+    toggle = alex.callback_data("☐ Calves")
+    update_id, query_id = emulator.user_presses(1001, 1001, message_id, toggle)
+    await alex.settle(update_id, query_id=query_id)
+    await shows("☑ Calves")
+
+    await bot.kill()
+    calls_before_restart = len(emulator.calls)
+    await bot.start()
+    await wait_polling(emulator, calls_before_restart)
+
+    # Telegram hands the last update out again after the crash.
+    emulator.redeliver(update_id)
+
+    def answered_again() -> bool:
+        return any(
+            method == "answerCallbackQuery" and str(params.get("callback_query_id")) == query_id
+            for method, params in emulator.calls[calls_before_restart:]
+        )
+
+    # The restarted bot handles it (it tries to answer the query again) without toggling twice.
+    await emulator.wait_until(answered_again, within=30, what="the redelivered press handled")
+    await alex.press("☐ Thighs")
+    await shows("☑ Thighs")
+    assert "☑ Calves" in alex.buttons()
+    await alex.press("Done")
+    await shows("Question 4 of about")
+
+    assert await bot.terminate() == 0
+
+    storage = await Storage.open(db)
+    try:
+        (current,) = await storage.list_assessments(1001)
+        answers = await storage.get_answers(current.id)
+    finally:
+        await storage.close()
+    assert answers == {"em_now": ("none",), "em_soon": ("none",), "where": ("calves", "thighs")}
+    assert current.current_question == "often"
+
+    log_text = logs.read_text(encoding="utf-8", errors="replace")
+    assert emulator.token not in log_text
+    assert emulator.token.split(":", 1)[1] not in log_text
+    assert "Traceback" not in log_text
+    for health_answer in ("calves", "thighs", "em_now"):
+        assert health_answer not in log_text.lower()
