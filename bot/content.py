@@ -7,6 +7,7 @@ single ContentError, so an author fixes them all in one go.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import itertools
 import os
@@ -807,6 +808,18 @@ def _rel(directory: Path, name: str) -> str:
     return f"{directory.name}/{name}"
 
 
+def _fingerprinted(declared: str, directory: Path) -> str:
+    """The declared version plus a digest of the questionnaire files.
+
+    Stored with every assessment, it changes whenever a deploy changes questions, causes or
+    rules, even if an author forgot to bump `version:`.
+    """
+    digest = hashlib.sha256()
+    for name in (QUESTION_FILE, CAUSE_FILE, TRIAGE_FILE):
+        digest.update((directory / name).read_bytes())
+    return f"{declared}+{digest.hexdigest()[:8]}"
+
+
 def load_content(directory: Path | None = None) -> Content:
     directory = Path(directory) if directory is not None else default_content_dir()
     problems = _Problems()
@@ -906,7 +919,7 @@ def load_content(directory: Path | None = None) -> Content:
         raise ContentError(problems.lines)
 
     content = Content(
-        version=str(version),
+        version=_fingerprinted(str(version), directory),
         questions=tuple(questions),
         causes=tuple(causes),
         levels=tuple(triage.levels),
