@@ -15,6 +15,10 @@ Schema (migrations numbered with PRAGMA user_version; WAL; foreign keys on):
                  updated_at, checkin_message_id; PK (user_id, night)
     nudges       user_id FK, reason, sent_at + index (user_id, reason, sent_at)
 
+Migration 2 adds users.awaiting: which typed input the bot waits for from this person (a
+reminder time, a time zone), or NULL. A row rather than memory, so "7:30" typed after a restart
+is still understood.
+
 Every foreign key cascades on delete. Times are aware UTC datetimes in the API and UTC ISO-8601
 text in the file, except `next_reminder_at` and `reminder_slot_at`: integer UTC epoch seconds, so
 the once-a-minute "who is due" query is a range scan of a small integer index, fast at a million
@@ -73,6 +77,7 @@ class User:
     reminder_slot_at: datetime | None
     last_checkin_night: date | None
     blocked_at: datetime | None
+    awaiting: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,12 +162,13 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX nudges_user_reason ON nudges (user_id, reason, sent_at)",
     ),
+    ("ALTER TABLE users ADD COLUMN awaiting TEXT",),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _USER_COLUMNS = (
     "user_id, chat_id, created_at, consented_at, timezone, reminder_time, reminders_on, "
-    "paused_until, next_reminder_at, reminder_slot_at, last_checkin_night, blocked_at"
+    "paused_until, next_reminder_at, reminder_slot_at, last_checkin_night, blocked_at, awaiting"
 )
 _ASSESSMENT_COLUMNS = (
     "id, user_id, started_at, finished_at, status, current_question, message_id, "
@@ -224,6 +230,7 @@ def _user(row: sqlite3.Row) -> User:
             else date.fromisoformat(row["last_checkin_night"])
         ),
         blocked_at=_from_iso_or_none(row["blocked_at"]),
+        awaiting=row["awaiting"],
     )
 
 
@@ -363,6 +370,11 @@ class Storage:
             await tx.execute(
                 "UPDATE users SET consented_at = ? WHERE user_id = ?", (_iso(now), user_id)
             )
+
+    async def set_awaiting(self, user_id: int, what: str | None) -> None:
+        """Remember which typed input the bot waits for from this person (None: nothing)."""
+        async with self._transaction() as tx:
+            await tx.execute("UPDATE users SET awaiting = ? WHERE user_id = ?", (what, user_id))
 
     async def delete_user(self, user_id: int) -> None:
         """Remove every row of this user from every table, in one transaction."""

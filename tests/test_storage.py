@@ -361,3 +361,44 @@ async def test_nudges(storage: Storage) -> None:
     await storage.record_nudge(1, "twitches", NOW + timedelta(days=1))
     assert await storage.last_nudge_at(1, "long_cramp") == LATER
     assert await storage.last_nudge_at(2, "long_cramp") is None
+
+
+# --- migration 2: awaited typed input ----------------------------------------------------------
+
+
+async def test_awaiting_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "await.db"
+    store = await Storage.open(path)
+    created = await store.upsert_user(1, 10, NOW)
+    assert created.awaiting is None
+    await store.set_awaiting(1, "reminder_time")
+    await store.close()
+    store = await Storage.open(path)
+    user = await store.get_user(1)
+    assert user is not None and user.awaiting == "reminder_time"
+    await store.set_awaiting(1, None)
+    user = await store.get_user(1)
+    assert user is not None and user.awaiting is None
+    await store.close()
+
+
+async def test_migration_2_upgrades_a_version_1_file_keeping_its_rows(tmp_path: Path) -> None:
+    from bot.storage import _MIGRATIONS
+
+    path = tmp_path / "v1.db"
+    with sqlite3.connect(path) as db:
+        for statement in _MIGRATIONS[0]:
+            db.execute(statement)
+        db.execute(
+            "INSERT INTO users (user_id, chat_id, created_at) VALUES (7, 70, ?)",
+            (NOW.isoformat(timespec="microseconds"),),
+        )
+        db.execute("PRAGMA user_version = 1")
+    store = await Storage.open(path)
+    user = await store.get_user(7)
+    assert user is not None and user.chat_id == 70 and user.awaiting is None
+    await store.set_awaiting(7, "timezone")
+    await store.close()
+    assert raw(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert SCHEMA_VERSION >= 2
+    assert raw(path, "SELECT awaiting FROM users WHERE user_id = 7") == [("timezone",)]
