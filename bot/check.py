@@ -1,7 +1,8 @@
-"""`cramp-bot check-content`: validate the content, run the triage cases, report path lengths.
+"""`cramp-bot check-content`: validate the content, run the triage cases, report on it.
 
-Structured as small functions so the CLI can add the summary, --diagram and --simulate (issue
-3) on top: `iter_paths` already walks every branch of the skip rules.
+This module holds the triage cases and tap counts and puts the report together; the summary
+and warnings live in bot/content_report.py, the Mermaid diagram in bot/diagram.py and the
+path counting and simulation in bot/simulate.py.
 """
 
 from __future__ import annotations
@@ -238,8 +239,22 @@ def _print(out: TextIO, *lines: Any) -> None:
         print(line, file=out)
 
 
-def run_check(directory: Path | None, *, out: TextIO) -> int:
-    """Validate, run the triage cases, print the path lengths. 0 = fine, 1 = problems."""
+def run_check(
+    directory: Path | None,
+    *,
+    out: TextIO,
+    diagram: Path | None = None,
+    simulate: bool = False,
+) -> int:
+    """Validate, run the triage cases, print the summary and warnings; optionally write the
+    Mermaid diagram and simulate every path. 0 = fine (warnings allowed), 1 = errors or a
+    failing triage case."""
+    from bot import content_report as report
+    from bot.diagram import write_diagram
+    from bot.simulate import PathSpace, format_simulation
+    from bot.simulate import simulate as run_simulation
+
+    folder = (Path(directory) if directory is not None else default_content_dir()).name
     try:
         content = load_content(directory)
         cases = load_triage_cases(directory)
@@ -247,19 +262,42 @@ def run_check(directory: Path | None, *, out: TextIO) -> int:
         _print(out, *error.problems)
         return 1
     failures = run_triage_cases(content, cases)
-    if failures:
-        _print(out, *failures)
-        return 1
+    space = PathSpace(content)
     counts = tap_counts(content)
+    passed = sum(
+        1 for case in cases if not any(f.startswith(f"triage case '{case.id}' ") for f in failures)
+    )
     _print(
         out,
-        f"content version {content.version}: {len(content.questions)} questions, "
-        f"{len(content.causes)} causes, {len(content.rules)} urgency rules, "
-        f"{len(content.texts)} texts",
-        f"triage cases: all {len(cases)} pass",
+        *report.summary_lines(content, space),
+        f"triage cases: all {len(cases)} pass"
+        if not failures
+        else f"triage cases: {passed} of {len(cases)} pass",
         f"shortest path: {_taps(counts.shortest)} (ends at the safety check); "
         f"shortest to a full result: {_taps(counts.shortest_full)}",
         f"typical path: {_taps(counts.typical)} (first ordinary answer, 'None of these' in lists)",
         f"longest path: {_taps(counts.longest)} (every box ticked)",
+        "",
+        *report.causes_lines(content),
+        "",
+        *report.levels_lines(content),
+        "",
     )
+    warnings = report.warning_lines(content, space, folder)
+    if warnings:
+        _print(out, f"warnings ({len(warnings)}):", *(f"  {line}" for line in warnings))
+    else:
+        _print(out, "warnings: none")
+    if simulate:
+        _print(out, "", *format_simulation(content, run_simulation(content, space=space)))
+    if diagram is not None:
+        try:
+            write_diagram(content, diagram)
+        except OSError as error:
+            _print(out, f"cannot write the diagram to {diagram}: {error.strerror or error}")
+            return 1
+        _print(out, f"diagram written to {diagram}")
+    if failures:
+        _print(out, "", "FAILED:", *failures)
+        return 1
     return 0

@@ -1,8 +1,13 @@
-"""`cramp-bot check-content` logic: validation, triage cases and path lengths."""
+"""`cramp-bot check-content`: validation, triage cases, summary, warnings and exit codes.
+
+Fixture content lives in tests/fixtures/content_*: content_small is a whole small questionnaire;
+the others hold only the files that differ from it (see `fixture_content`).
+"""
 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -11,9 +16,11 @@ import pytest
 import yaml
 
 from bot.check import load_triage_cases, run_check, tap_counts
+from bot.cli import main
 from bot.content import ContentError, default_content_dir, load_content
 
 REAL = default_content_dir()
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def copy_content(tmp_path: Path) -> Path:
@@ -24,24 +31,50 @@ def copy_content(tmp_path: Path) -> Path:
     return target
 
 
+def fixture_content(tmp_path: Path, name: str = "content_small") -> Path:
+    """A content folder named `name`: the real texts.yaml (so the fixtures need not repeat
+    every required text), content_small's files, then the files of fixture `name`."""
+    target = tmp_path / name
+    target.mkdir()
+    shutil.copy(REAL / "texts.yaml", target / "texts.yaml")
+    for source in (FIXTURES / "content_small", FIXTURES / name):
+        for path in source.glob("*.yaml"):
+            shutil.copy(path, target / path.name)
+    return target
+
+
 def rewrite(path: Path, data: Any) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
-def test_real_content_passes_and_reports_path_lengths() -> None:
+def check(directory: Path | None, **options: Any) -> tuple[int, list[str]]:
     out = io.StringIO()
-    assert run_check(None, out=out) == 0
+    code = run_check(directory, out=out, **options)
+    return code, out.getvalue().splitlines()
+
+
+# --- the real content ---------------------------------------------------------------------
+
+
+def test_real_content_passes_and_reports_path_lengths() -> None:
+    code, lines = check(None)
+    assert code == 0
     counts = tap_counts(load_content())
-    text = out.getvalue()
-    assert "triage cases: all " in text
-    assert "shortest path: 1 tap (ends at the safety check)" in text
-    assert f"shortest to a full result: {counts.shortest_full} taps" in text
-    assert f"typical path: {counts.typical} taps" in text
-    assert f"longest path: {counts.longest} taps" in text
+    assert any(line.startswith("triage cases: all ") for line in lines)
+    assert "shortest path: 1 tap (ends at the safety check); " in "\n".join(lines)
+    assert f"shortest to a full result: {counts.shortest_full} taps" in "\n".join(lines)
+    assert any(line.startswith(f"typical path: {counts.typical} taps") for line in lines)
+    assert any(line.startswith(f"longest path: {counts.longest} taps") for line in lines)
     assert counts.shortest == 1
     # Issue 2: the typical path is at most about 15 taps.
     assert counts.typical <= 15
     assert counts.shortest_full <= counts.typical < counts.longest
+
+
+def test_real_content_has_no_warnings() -> None:
+    code, lines = check(None)
+    assert code == 0
+    assert "warnings: none" in lines
 
 
 def test_a_weakened_rule_fails_naming_the_case(tmp_path: Path) -> None:
@@ -51,14 +84,18 @@ def test_a_weakened_rule_fails_naming_the_case(tmp_path: Path) -> None:
         if rule["id"] == "kidney_signs":
             rule["level"] = "self_care"
     rewrite(directory / "triage.yaml", triage)
-    out = io.StringIO()
-    assert run_check(directory, out=out) == 1
-    lines = out.getvalue().splitlines()
-    assert (
+    code, lines = check(directory)
+    assert code == 1
+    failing = (
         "triage case 'swollen_ankles' (see_doctor: kidney signs): expected at least "
         "see_doctor, got self_care"
-    ) in lines
-    assert not any(line.startswith("typical path") for line in lines)
+    )
+    assert failing in lines
+    # The failures come last, under a heading, where an author sees them first.
+    assert lines[lines.index("FAILED:") :][1:] == [
+        line for line in lines if line.startswith("triage case '")
+    ]
+    assert any(re.fullmatch(r"triage cases: \d+ of \d+ pass", line) for line in lines)
 
 
 def test_an_over_triaging_rule_fails_too(tmp_path: Path) -> None:
@@ -68,12 +105,12 @@ def test_an_over_triaging_rule_fails_too(tmp_path: Path) -> None:
         if rule["id"] == "kidney_calm":
             rule["level"] = "urgent"
     rewrite(directory / "triage.yaml", triage)
-    out = io.StringIO()
-    assert run_check(directory, out=out) == 1
+    code, lines = check(directory)
+    assert code == 1
     assert (
         "triage case 'kidney_calm' (self_care: known kidney disease, diabetes or high blood "
         "pressure alone (calm note)): expected at most self_care, got urgent"
-    ) in out.getvalue().splitlines()
+    ) in lines
 
 
 def test_broken_content_prints_each_problem(tmp_path: Path) -> None:
@@ -117,6 +154,131 @@ def test_unknown_answers_in_a_case(tmp_path: Path) -> None:
             ]
         },
     )
-    out = io.StringIO()
-    assert run_check(directory, out=out) == 1
-    assert out.getvalue() == "triage case 'a' (r): unknown answers em_now:cheest\n"
+    code, lines = check(directory)
+    assert code == 1
+    assert lines[-1] == "triage case 'a' (r): unknown answers em_now:cheest"
+    assert "triage cases: 0 of 1 pass" in lines
+
+
+# --- the small fixture: the whole report ----------------------------------------------------
+
+SMALL_REPORT = """\
+paths: 13 (one answer per question asked, each option or every box of a list ticked at once, \
+following the skip rules)
+triage cases: all 3 pass
+shortest path: 1 tap (ends at the safety check); shortest to a full result: 3 taps
+typical path: 3 taps (first ordinary answer, 'None of these' in lists)
+longest path: 6 taps (every box ticked)
+
+causes, and the answers that give them points:
+  strain "Tired muscles" (shown from 2 points):
+    +1 How often: Most nights [often.nightly]
+    +2 Lately: Hard exercise [lately.sport]
+  thirst "Not drinking enough" (shown from 2 points):
+    +2 Lately: Heat or sweating [lately.heat]
+    +1 Fluids: Little [drink.little]
+
+urgency levels, and what sets each:
+  emergency "Please get help now":
+    chest: flag chest_pain (safety: "Chest pain")
+  urgent "Please see a doctor today":
+    dry_heat: flag heat (lately: "Heat or sweating") and drink: "Little"
+  see_doctor "Book a doctor's appointment":
+    hot_nights: flag nightly (often: "Most nights") and flag heat (lately: "Heat or sweating")
+  self_care "You can look after this at home": when no rule above fires; calm notes:
+    (no rule)
+
+warnings: none
+"""
+
+
+def test_summary_of_the_small_fixture(tmp_path: Path) -> None:
+    code, lines = check(fixture_content(tmp_path))
+    assert code == 0
+    # The version carries a digest of the files (and the real texts.yaml is copied in).
+    assert re.fullmatch(
+        r"content version t1\S*: 4 questions, 2 causes, 3 flags, 3 urgency rules, \d+ texts",
+        lines[0],
+    )
+    assert "\n".join(lines[1:]) + "\n" == SMALL_REPORT
+
+
+def test_suspicious_fixture_warns_but_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = fixture_content(tmp_path, "content_suspicious")
+    assert main(["check-content", "--content", str(directory)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = lines.index("warnings (5):")
+    assert lines[start + 1 :] == [
+        "  content_suspicious/causes.yaml: causes[2] (cold): can never rank first: no answers "
+        "found that give it its min_score and more points than every other cause",
+        "  content_suspicious/questions.yaml: questions[2] (mood): no answer changes anything "
+        "(no points, no used flags, no rule or skip rule names an option)",
+        "  content_suspicious/questions.yaml: questions[4].options[2] (lately.walk): changes "
+        "nothing: no points, no used flags, no rule or skip rule names it",
+        "  content_suspicious/triage.yaml: flags.restless: no rule or skip rule uses this flag, "
+        "so setting it changes nothing",
+        "  content_suspicious/questions.yaml: questions[1] (followup): every path skips this "
+        "question",
+    ]
+
+
+def test_a_cause_that_wins_only_a_tie_can_rank_first(tmp_path: Path) -> None:
+    # strain (listed first) wins a tie; thirst gets first place only by more points. Both
+    # can rank first, so neither is warned about.
+    directory = fixture_content(tmp_path)
+    causes = yaml.safe_load((directory / "causes.yaml").read_text(encoding="utf-8"))
+    causes["causes"].reverse()
+    rewrite(directory / "causes.yaml", causes)
+    code, lines = check(directory)
+    assert code == 0
+    assert "warnings: none" in lines
+
+
+def test_broken_fixture_names_each_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = fixture_content(tmp_path, "content_broken")
+    assert main(["check-content", "--content", str(directory)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "content_broken/questions.yaml: questions[1].options[1].points.strian: "
+        "unknown cause 'strian'",
+        "content_broken/questions.yaml: questions[2].options[1].flags: unknown flag 'hot'",
+        "content_broken/questions.yaml: questions[3].ask_if.any: unknown option 'heet' of "
+        "question 'lately'",
+        "content_broken/triage.yaml: flags.heat: no option sets this flag, so rules using it "
+        "never fire",
+    ]
+
+
+def test_yaml_syntax_error_names_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = fixture_content(tmp_path, "content_syntax")
+    assert main(["check-content", "--content", str(directory)]) == 1
+    assert capsys.readouterr().out == (
+        "content_syntax/questions.yaml: line 7, column 11: mapping values are not allowed here\n"
+    )
+
+
+def test_a_failing_triage_case_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = fixture_content(tmp_path)
+    triage = yaml.safe_load((directory / "triage.yaml").read_text(encoding="utf-8"))
+    triage["rules"][1]["level"] = "see_doctor"  # dry_heat
+    rewrite(directory / "triage.yaml", triage)
+    assert main(["check-content", "--content", str(directory)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert "triage cases: 2 of 3 pass" in lines
+    assert lines[-2:] == [
+        "FAILED:",
+        "triage case 'dry_heat' (urgent: heat with little to drink): expected at least "
+        "urgent, got see_doctor",
+    ]
+
+
+def test_an_unwritable_diagram_path_exits_1(tmp_path: Path) -> None:
+    directory = fixture_content(tmp_path)
+    code, lines = check(directory, diagram=tmp_path)  # a folder, not a file
+    assert code == 1
+    assert lines[-1].startswith(f"cannot write the diagram to {tmp_path}: ")
