@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sqlite3
 import sys
@@ -123,6 +124,9 @@ def try_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # python-telegram-bot 22 reports durations (RetryAfter.retry_after) as timedelta with this
+    # set, and warns about the old int form without it.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = _parser().parse_args(argv)
     if args.command == "run":
         return run_command()

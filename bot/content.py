@@ -221,11 +221,11 @@ class Content:
                 return rule
         return None
 
-    def raw_text(self, key: str) -> str:
+    def raw_text(self, key: str, /) -> str:
         """The template as written: for button labels and callback answers (not HTML)."""
         return self.texts[key]
 
-    def text(self, key: str, **values: object) -> str:
+    def text(self, key: str, /, **values: object) -> str:
         """The template as Telegram HTML: the template and every value are escaped."""
         # Telegram HTML needs only <, > and & escaped; quotes stay readable (and short).
         escaped = {name: html.escape(str(value), quote=False) for name, value in values.items()}

@@ -11,21 +11,24 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import errors, fallback, groups, members, questionnaire, start
+from handlers import (
+    checkin,
+    diary,
+    errors,
+    fallback,
+    groups,
+    members,
+    questionnaire,
+    reminders,
+    start,
+)
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
 
 def _modules() -> list[ModuleType]:
-    modules: list[ModuleType] = [errors, groups, start, questionnaire, members]
-    # Features that build on the questionnaire register between it and the fallback.
-    try:
-        from handlers import checkin, diary, reminders
-    except ImportError:  # pragma: no cover - only while a feature is being built
-        pass
-    else:
-        modules += [reminders, checkin, diary]
-    return [*modules, fallback]
+    # Features that build on the questionnaire come after it; the fallback comes last.
+    return [errors, groups, start, questionnaire, members, reminders, checkin, diary, fallback]
 
 
 def register_all(application: AnyApp) -> None:

@@ -46,25 +46,8 @@ SNOOZE = timedelta(hours=1)
 ANSWER_DAYS = 2
 
 
-class ContentTexts:
-    """bot.diary's Texts view of the content.
-
-    Content.text takes `key` by name too, which the Texts protocol (positional-only key) does
-    not allow, so mypy will not pass Content itself; this adapter has the exact signatures.
-    """
-
-    def __init__(self, content: Content) -> None:
-        self._content = content
-
-    def text(self, key: str, /, **values: Any) -> str:
-        return self._content.text(key, **values)
-
-    def raw_text(self, key: str, /) -> str:
-        return self._content.raw_text(key)
-
-
-def texts_of(d: Deps) -> ContentTexts:
-    return ContentTexts(d.content)
+def texts_of(d: Deps) -> Content:
+    return d.content
 
 
 def user_zone(user: User | None) -> ZoneInfo:

@@ -3,6 +3,7 @@ Bot API over real HTTP on 127.0.0.1, with a real SQLite file in a temp dir."""
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ from bot.storage import Storage
 from tests.harness import TelegramUser
 
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+# As in production (bot.cli.main): durations from python-telegram-bot come as timedelta.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 @pytest.fixture(autouse=True)

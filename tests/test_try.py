@@ -1,0 +1,311 @@
+"""`cramp-bot try`: the production bot on the in-process Bot API, driven from a terminal or a
+script. The scripts in tests/fixtures/try are whole conversations, so the try mode (and the
+demo it gives) cannot rot without a test failing."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import get_deps
+from bot.fakeapi.emulator import BotApiEmulator, UploadedFile
+from bot.tryout import (
+    Transcript,
+    TryError,
+    parse_duration,
+    parse_moment,
+    parse_script,
+    styled_text,
+    try_main,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "try"
+ROOT = Path(__file__).resolve().parent.parent
+EVENING = "2026-11-25 21:00"
+HAS_REMINDERS = all(
+    importlib.util.find_spec(f"handlers.{name}") is not None
+    for name in ("reminders", "checkin", "diary")
+)
+
+
+async def run_script(
+    tmp_path: Path, text: str, *, now: str | None = EVENING, db: Path | None = None
+) -> tuple[int, str, str]:
+    script = tmp_path / "script.txt"
+    script.write_text(text, encoding="utf-8")
+    return await run_file(script, now=now, db=db)
+
+
+async def run_file(
+    script: Path, *, now: str | None = EVENING, db: Path | None = None, files: Path | None = None
+) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = await try_main(db=db, now=now, script=script, files=files, out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+async def run_typed(tmp_path: Path, typed: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = await try_main(
+        db=tmp_path / "typed.db", now=EVENING, stdin=io.StringIO(typed), out=out, err=err
+    )
+    return code, out.getvalue(), err.getvalue()
+
+
+# ---------------------------------------------------------------------- whole conversations
+
+
+async def test_questionnaire_script_reaches_a_result() -> None:
+    code, out, err = await run_file(FIXTURES / "questionnaire.txt")
+    assert (code, err) == (0, "")
+    assert "you> /start" in out
+    assert "[1] I understand, let's start" in out
+    assert "bot> (edited: buttons removed)" in out  # consent button taken away after the press
+    assert "[1] ☑ Calves" in out  # the multi-select tick is redrawn
+    assert "Tired, overworked muscles" in out
+    assert "You can look after this at home" in out
+
+
+async def test_emergency_answer_ends_with_get_help_now() -> None:
+    code, out, err = await run_file(FIXTURES / "emergency.txt")
+    assert (code, err) == (0, "")
+    assert "bot> (edited) Please get help now" in out
+
+
+async def test_the_script_keeps_its_data_in_the_given_database(tmp_path: Path) -> None:
+    db = tmp_path / "kept.db"
+    code, _, err = await run_file(FIXTURES / "emergency.txt", db=db)
+    assert (code, err) == (0, "")
+    # The person agreed in the first run, so /start goes straight to the questions.
+    code, out, err = await run_script(tmp_path, "send /start\nexpect Question 1\n", db=db)
+    assert (code, err) == (0, ""), out
+    assert "let's start" not in out
+
+
+@pytest.mark.skipif(
+    not HAS_REMINDERS,
+    reason="handlers/reminders.py, checkin.py or diary.py does not exist yet (being built)",
+)
+async def test_morning_check_in_arrives_when_the_clock_moves(tmp_path: Path) -> None:
+    files = tmp_path / "files"
+    code, out, err = await run_file(FIXTURES / "checkin.txt", files=files)
+    assert (code, err) == (0, ""), out + err
+    # Only the move to the morning brings the check-in, and it says which night it is about.
+    evening, morning = out.split("(the clock now says Thu 2026-11-26 08:00 UTC)")
+    assert "night of 25 Nov" not in evening
+    assert morning.lstrip().startswith("bot> Morning check-in · the night of 25 Nov")
+    assert "Nights recorded: 1" in morning
+    rows = (files / "cramp-diary.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 2, rows  # a header and the one recorded night (the skipped one is not)
+    assert rows[1].startswith("2026-11-25")
+
+
+async def test_moving_the_clock_without_reminders_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build without the reminders feature (deps.dispatcher None) must not crash."""
+    import handlers
+
+    original = handlers.startup_all
+
+    async def startup_without_dispatcher(application: Any) -> None:
+        await original(application)
+        get_deps(application).dispatcher = None
+
+    monkeypatch.setattr(handlers, "startup_all", startup_without_dispatcher)
+    code, out, _ = await run_typed(tmp_path, ":advance 1d\n")
+    assert code == 0
+    assert "reminders are not available" in out
+
+
+def test_console_script_path_runs_a_script_in_a_subprocess(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)}
+    env.pop("TELEGRAM_BOT_TOKEN", None)  # try mode needs none
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "try",
+            "--now",
+            EVENING,
+            "--script",
+            str(FIXTURES / "emergency.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Please get help now" in result.stdout
+    assert result.stderr == ""  # logging stays quiet
+    assert list(tmp_path.iterdir()) == []  # the throw-away database is gone
+
+
+# ---------------------------------------------------------------------- script failures
+
+
+async def test_a_failing_expect_names_the_line_and_shows_what_the_bot_said(
+    tmp_path: Path,
+) -> None:
+    code, _, err = await run_script(tmp_path, "# greet\nsend /start\nexpect bananas\n")
+    assert code == 1
+    script = tmp_path / "script.txt"
+    assert f"{script}:3: expected 'bananas'" in err
+    assert "  | bot> Hello!" in err
+
+
+async def test_expect_only_sees_what_came_after_the_previous_step(tmp_path: Path) -> None:
+    code, _, err = await run_script(
+        tmp_path, "send /start\nexpect let's start\nsend /privacy\nexpect let's start\n"
+    )
+    assert code == 1
+    assert 'script.txt:4: expected "let\'s start"' in err
+
+
+async def test_pressing_a_button_that_does_not_exist_fails_the_script(tmp_path: Path) -> None:
+    code, _, err = await run_script(tmp_path, "send /start\npress 9\n")
+    assert code == 1
+    assert "script.txt:2: press 9: there is no button 9: the newest message with buttons " in err
+    code, _, err = await run_script(tmp_path, 'send /start\npress "Bananas"\n')
+    assert code == 1
+    assert "script.txt:2: press Bananas: no button matching 'Bananas'" in err
+
+
+async def test_a_malformed_script_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    code, out, err = await run_script(tmp_path, "send /start\njump 3\n")
+    assert (code, out) == (2, "")
+    assert "script.txt:2: unknown step 'jump'" in err
+    code, out, err = await run_script(tmp_path, "now tomorrow\n")
+    assert code == 2
+    assert "script.txt:1: cannot read the time 'tomorrow'" in err
+
+
+def test_parse_script_reads_every_kind_of_line() -> None:
+    steps = parse_script(
+        '# c\n\nsend /start\npress 2\npress "Yes, a new one"\nexpect Doctor\n'
+        "now 2026-11-26 08:00\nadvance 1d2h\n",
+        "x.txt",
+    )
+    assert [(s.line, s.verb, s.argument) for s in steps] == [
+        (3, "send", "/start"),
+        (4, "press", "2"),
+        (5, "press", "Yes, a new one"),
+        (6, "expect", "Doctor"),
+        (7, "now", "2026-11-26 08:00"),
+        (8, "advance", "1d2h"),
+    ]
+    assert steps[1].number == 2
+    assert steps[4].moment == datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    assert steps[5].delta == timedelta(days=1, hours=2)
+
+
+# ---------------------------------------------------------------------- typing
+
+
+async def test_typing_numbers_presses_buttons_and_eof_leaves_cleanly(tmp_path: Path) -> None:
+    code, out, err = await run_typed(tmp_path, "/start\n1\n9\n:help\n:bogus\n")
+    assert (code, err) == (0, "")
+    assert "Type /start to begin" in out
+    assert "you> [1] I understand, let's start" in out
+    assert "Question 1 of about" in out
+    assert "(!) there is no button 9: the newest message with buttons has 7 (1 to 7)" in out
+    assert ":advance 1d" in out  # the help text
+    assert "(!) unknown command ':bogus'; type :help for the list" in out
+    assert out.rstrip().endswith("Bye.")
+
+
+async def test_moving_the_clock_is_announced(tmp_path: Path) -> None:
+    code, out, _ = await run_typed(tmp_path, ":now 2026-11-26 08:00\n:advance 2h\n")
+    assert code == 0
+    assert "(the clock now says Thu 2026-11-26 08:00 UTC)" in out
+    assert "(the clock now says Thu 2026-11-26 10:00 UTC)" in out
+    if HAS_REMINDERS:
+        assert "reminders are not available" not in out
+
+
+async def test_a_bad_time_is_explained_and_the_session_goes_on(tmp_path: Path) -> None:
+    code, out, _ = await run_typed(tmp_path, ":now soon\n:advance 3 weeks\n/start\n")
+    assert code == 0
+    assert "(!) cannot read the time 'soon'" in out
+    assert "(!) cannot read the duration '3 weeks'" in out
+    assert "let's start" in out
+
+
+# ---------------------------------------------------------------------- pieces
+
+
+def test_parse_moment_is_utc_unless_a_zone_is_given() -> None:
+    assert parse_moment("2026-11-26 08:00") == datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    assert parse_moment("2026-11-26 08:00 Europe/Berlin") == datetime(
+        2026, 11, 26, 7, 0, tzinfo=UTC
+    )
+    assert parse_moment("2026-07-01T08:00+02:00") == datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
+    with pytest.raises(TryError, match="unknown time zone 'Mars/Olympus'"):
+        parse_moment("2026-11-26 08:00 Mars/Olympus")
+
+
+def test_parse_duration() -> None:
+    assert parse_duration("1d") == timedelta(days=1)
+    assert parse_duration("1d 12h 30m") == timedelta(days=1, hours=12, minutes=30)
+    with pytest.raises(TryError):
+        parse_duration("2 weeks")
+
+
+def test_styled_text_uses_ansi_only_when_asked_and_shows_link_addresses() -> None:
+    # "😀 bold" : the emoji is 2 UTF-16 units, so "bold" starts at offset 3.
+    entities = [{"type": "bold", "offset": 3, "length": 4}]
+    assert styled_text("😀 bold!", entities, ansi=False) == "😀 bold!"
+    assert styled_text("😀 bold!", entities, ansi=True) == "😀 \x1b[0;1mbold\x1b[0m!"
+    link = [{"type": "text_link", "offset": 0, "length": 3, "url": "https://nhs.uk"}]
+    assert styled_text("NHS page", link, ansi=False) == "NHS <https://nhs.uk> page"
+
+
+async def test_terminal_redraws_on_edit_and_files_are_saved(tmp_path: Path) -> None:
+    emulator = BotApiEmulator()
+    emulator.user(7, "Sam")
+    tty_out, plain_out = io.StringIO(), io.StringIO()
+    files = tmp_path / "files"
+    files.mkdir()
+    tty = Transcript(emulator, 7, tty_out, True, lambda: files)
+    plain = Transcript(emulator, 7, plain_out, False, lambda: files)
+    emulator.subscribe(tty.on_event)
+    emulator.subscribe(plain.on_event)
+
+    await emulator.call(
+        "sendMessage", {"chat_id": 7, "text": "<b>Old</b> text", "parse_mode": "HTML"}
+    )
+    await emulator.call(
+        "editMessageText",
+        {"chat_id": 7, "message_id": 1, "text": "<b>New</b> text", "parse_mode": "HTML"},
+    )
+    await emulator.call(
+        "sendDocument",
+        {
+            "chat_id": 7,
+            "document": UploadedFile("diary.csv", b"night,severity\n"),
+            "caption": "Your diary",
+        },
+    )
+
+    screen = tty_out.getvalue()
+    assert "\x1b[H\x1b[2J" in screen  # cleared and redrawn ...
+    redrawn = screen.rsplit("\x1b[H\x1b[2J", 1)[1]
+    assert "bot> \x1b[0;1mNew\x1b[0m text" in redrawn  # ... with the edit in place
+    assert "Old" not in redrawn
+    assert plain_out.getvalue().splitlines()[:2] == ["bot> Old text", "bot> (edited) New text"]
+    assert "\x1b[" not in plain_out.getvalue()
+    assert (files / "diary.csv").read_bytes() == b"night,severity\n"
+    assert (files / "diary-2.csv").read_bytes() == b"night,severity\n"  # never overwritten
+    assert f"saved to {files / 'diary-2.csv'}] Your diary" in plain_out.getvalue()
