@@ -284,6 +284,12 @@ class Storage:
             raise StorageError(
                 f"cannot open the database {path}: the directory {path.parent} does not exist"
             )
+        # Probe synchronously first: when aiosqlite's connect fails, its worker thread can
+        # outlive the event loop and fail later, far from the cause.
+        try:
+            sqlite3.connect(path).close()
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot open the database {path}: {error}") from error
         try:
             db = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as error:
