@@ -242,9 +242,7 @@ def _step_buttons(
             rows.append((_button(texts, night, "checkin.now.button", "now", "1"),))
         return tuple(rows)
     if step == "twitch":
-        return tuple(
-            (_button(texts, night, f"checkin.twitch.{v}", "twitch", v),) for v in TWITCH
-        )
+        return tuple((_button(texts, night, f"checkin.twitch.{v}", "twitch", v),) for v in TWITCH)
     if step == "factors":
         ticked = _ticks(answers)
         toggles = []

@@ -183,8 +183,12 @@ def warnings_for(
         if cramp_nights >= FREQUENT_MIN_CRAMP_NIGHTS:
             found.append(
                 _warning(
-                    texts, "frequent_cramps", "see_doctor", "diary.warn.frequent",
-                    cramp_nights=cramp_nights, nights=len(window),
+                    texts,
+                    "frequent_cramps",
+                    "see_doctor",
+                    "diary.warn.frequent",
+                    cramp_nights=cramp_nights,
+                    nights=len(window),
                 )
             )
 
@@ -195,17 +199,20 @@ def warnings_for(
         if (last - first).days >= TWITCH_MIN_SPAN_DAYS:
             found.append(
                 _warning(
-                    texts, "long_twitching", "see_doctor", "diary.warn.twitch",
-                    days=len(twitch_days), first=short_date(first), last=short_date(last),
+                    texts,
+                    "long_twitching",
+                    "see_doctor",
+                    "diary.warn.twitch",
+                    days=len(twitch_days),
+                    first=short_date(first),
+                    last=short_date(last),
                 )
             )
 
     if tonight.get("weak") is True:
         found.append(_warning(texts, "weakness", "see_doctor", "diary.warn.weakness"))
     if had_cramps(tonight) and "newmed" in factors_of(tonight):
-        found.append(
-            _warning(texts, "new_medicine", "see_doctor", "diary.warn.new_medicine")
-        )
+        found.append(_warning(texts, "new_medicine", "see_doctor", "diary.warn.new_medicine"))
 
     found.sort(key=lambda w: LEVELS.index(w.level), reverse=True)  # stable: rule order kept
     return found
@@ -301,9 +308,7 @@ def history_view(entries: Iterable[DiaryRecord], today: date, *, texts: Texts) -
     # oldest one.
     nights = [first_night + timedelta(days=i) for i in range(HISTORY_NIGHTS)]
     first_row = HISTORY_NIGHTS % 7 or 7
-    rows = [nights[:first_row]] + [
-        nights[i : i + 7] for i in range(first_row, HISTORY_NIGHTS, 7)
-    ]
+    rows = [nights[:first_row]] + [nights[i : i + 7] for i in range(first_row, HISTORY_NIGHTS, 7)]
     for row in rows:
         strip = "".join(night_symbol(shown.get(n)) for n in row)
         dates = texts.text("history.row", start=short_date(row[0]), end=short_date(row[-1]))

@@ -76,9 +76,7 @@ def walk(labels_to_tap: list[str], *, ask_weakness: bool = False) -> tuple[dict[
 def test_parse_accepts_what_the_buttons_carry() -> None:
     assert parse_checkin_data("d1:20250309:cramps:4") == CheckinPress(NIGHT, "cramps", "4")
     assert parse_checkin_data("d1:20250309:exercise:0") == CheckinPress(NIGHT, "exercise", "0")
-    assert parse_checkin_data("d1:20250309:factors:done") == CheckinPress(
-        NIGHT, "factors", "done"
-    )
+    assert parse_checkin_data("d1:20250309:factors:done") == CheckinPress(NIGHT, "factors", "done")
 
 
 @pytest.mark.parametrize(
@@ -126,9 +124,7 @@ def test_first_step_asks_about_cramps_with_snooze_and_skip() -> None:
 
 
 def test_a_night_with_cramps_end_to_end() -> None:
-    answers, screen = walk(
-        ["2–3", "5–10 min", "Yes", "In one place", "Stress", "Alcohol", "Done"]
-    )
+    answers, screen = walk(["2–3", "5–10 min", "Yes", "In one place", "Stress", "Alcohol", "Done"])
     assert answers == {
         "cramps": 2,
         "longest": "5_10",
@@ -188,11 +184,17 @@ def test_steps_in_order_with_their_buttons() -> None:
 
 
 def test_every_button_fits_64_bytes_and_parses_back() -> None:
-    screens = [walk(taps)[1] for taps in (
-        [], ["4 or more"], ["4 or more", "Over 10 min"], ["4 or more", "Over 10 min", "Yes"],
-        ["4 or more", "Over 10 min", "Yes", "None"],
-        ["4 or more", "Over 10 min", "Yes", "None", "Done"],
-    )]
+    screens = [
+        walk(taps)[1]
+        for taps in (
+            [],
+            ["4 or more"],
+            ["4 or more", "Over 10 min"],
+            ["4 or more", "Over 10 min", "Yes"],
+            ["4 or more", "Over 10 min", "Yes", "None"],
+            ["4 or more", "Over 10 min", "Yes", "None", "Done"],
+        )
+    ]
     screens.append(walk(["None", "None", "Done"], ask_weakness=True)[1])
     seen = set()
     for screen in screens:

@@ -27,7 +27,10 @@ def test_defaults(tmp_path: Path) -> None:
         ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "does not look like a bot token"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "CRAMP_BOT_SEND_RATE": "fast"}, "CRAMP_BOT_SEND_RATE"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "CRAMP_BOT_SEND_RATE": "-1"}, "must not be negative"),
-        ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "localhost:8081"}, "must be a URL"),
+        (
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "localhost:8081"},
+            "must be a URL",
+        ),
     ],
 )
 def test_bad_settings_are_one_line(tmp_path: Path, env: dict[str, str], fragment: str) -> None:

@@ -58,8 +58,12 @@ def night(i: int) -> date:
 
 
 def full(cramps: int = 0, **more: Any) -> dict[str, Any]:
-    answers: dict[str, Any] = {"cramps": cramps, "twitch": "none", "factors": [],
-                               "factors_done": True}
+    answers: dict[str, Any] = {
+        "cramps": cramps,
+        "twitch": "none",
+        "factors": [],
+        "factors_done": True,
+    }
     if cramps:
         answers |= {"longest": "1_5", "woke": False}
     return answers | more
@@ -104,9 +108,7 @@ def test_only_the_evaluated_nights_own_signs_count() -> None:
 @pytest.mark.parametrize(("cramp_nights", "warned"), [(7, False), (8, True)])
 def test_cramps_on_8_of_the_last_14_recorded_nights(cramp_nights: int, warned: bool) -> None:
     # Recorded every other night: the nights without an entry count neither way.
-    entries = [
-        Entry(night(2 * i), full(1 if i < cramp_nights else 0)) for i in range(14)
-    ]
+    entries = [Entry(night(2 * i), full(1 if i < cramp_nights else 0)) for i in range(14)]
     warnings = warnings_for(entries, night(26), texts=TEXTS)
     assert ("frequent_cramps" in reasons(warnings)) is warned
     if warned:

@@ -27,16 +27,25 @@ ENTRIES = [
     Entry(
         date(2025, 3, 9),
         {
-            "cramps": 4, "longest": "gt10", "woke": True, "twitch": "many",
-            "factors": ["exercise", "newmed"], "factors_done": True, "urine": False,
+            "cramps": 4,
+            "longest": "gt10",
+            "woke": True,
+            "twitch": "many",
+            "factors": ["exercise", "newmed"],
+            "factors_done": True,
+            "urine": False,
             "weak": True,
         },
-        True, AT, AT,
+        True,
+        AT,
+        AT,
     ),
     Entry(
         date(2025, 3, 8),
         {"cramps": 0, "twitch": "none", "factors": ["none"], "factors_done": True},
-        True, AT, AT,
+        True,
+        AT,
+        AT,
     ),
     Entry(date(2025, 3, 7), {"cramps": 1, "now": True}, False, AT, AT),
 ]
@@ -49,18 +58,79 @@ def read_csv(data: bytes) -> list[list[str]]:
 def test_csv_has_a_header_and_one_row_per_night_oldest_first() -> None:
     rows = read_csv(diary_csv(ENTRIES))
     assert rows[0] == [
-        "night", "cramps", "longest", "woke", "cramp_at_checkin", "twitch",
-        "caffeine", "alcohol", "exercise", "stress", "lowfluid", "newmed",
-        "urine_dark", "weak_or_numb", "complete", "recorded_at",
+        "night",
+        "cramps",
+        "longest",
+        "woke",
+        "cramp_at_checkin",
+        "twitch",
+        "caffeine",
+        "alcohol",
+        "exercise",
+        "stress",
+        "lowfluid",
+        "newmed",
+        "urine_dark",
+        "weak_or_numb",
+        "complete",
+        "recorded_at",
     ]
     assert rows[0] == list(CSV_COLUMNS)
     assert rows[1:] == [
-        ["2025-03-07", "1", "", "", "yes", "", "", "", "", "", "", "", "", "", "no",
-         "2025-03-10T06:30:05+00:00"],
-        ["2025-03-08", "0", "", "", "", "none", "0", "0", "0", "0", "0", "0", "", "", "yes",
-         "2025-03-10T06:30:05+00:00"],
-        ["2025-03-09", "4+", ">10 min", "yes", "", "several places", "0", "0", "1", "0", "0",
-         "1", "no", "yes", "yes", "2025-03-10T06:30:05+00:00"],
+        [
+            "2025-03-07",
+            "1",
+            "",
+            "",
+            "yes",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "no",
+            "2025-03-10T06:30:05+00:00",
+        ],
+        [
+            "2025-03-08",
+            "0",
+            "",
+            "",
+            "",
+            "none",
+            "0",
+            "0",
+            "0",
+            "0",
+            "0",
+            "0",
+            "",
+            "",
+            "yes",
+            "2025-03-10T06:30:05+00:00",
+        ],
+        [
+            "2025-03-09",
+            "4+",
+            ">10 min",
+            "yes",
+            "",
+            "several places",
+            "0",
+            "0",
+            "1",
+            "0",
+            "0",
+            "1",
+            "no",
+            "yes",
+            "yes",
+            "2025-03-10T06:30:05+00:00",
+        ],
     ]
 
 
@@ -76,10 +146,12 @@ def test_everything_json_is_pretty_and_complete() -> None:
     assessments = [{"id": 1, "level": "self_care", "finished_at": AT}]
     answers = [{"assessment_id": 1, "question_id": "where", "value": ["calves"]}]
     data = everything_json(user, assessments, answers, ENTRIES)
-    assert data.startswith(b"{\n  \"user\"")
+    assert data.startswith(b'{\n  "user"')
     document = json.loads(data.decode("utf-8"))
     assert document["user"] == {
-        "user_id": 7, "timezone": "Europe/Berlin", "created_at": "2025-03-10T06:30:05.123456+00:00"
+        "user_id": 7,
+        "timezone": "Europe/Berlin",
+        "created_at": "2025-03-10T06:30:05.123456+00:00",
     }
     assert document["assessments"][0]["finished_at"] == "2025-03-10T06:30:05.123456+00:00"
     assert document["answers"] == answers

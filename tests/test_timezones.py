@@ -37,8 +37,20 @@ def test_resolve(text: str, zone: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "garbage", "Berln", "Europe/", "/", "7:30", "Factory", "localtime",
-             "x" * 200, "Europe/Berlin; DROP TABLE users"],
+    "text",
+    [
+        "",
+        "   ",
+        "garbage",
+        "Berln",
+        "Europe/",
+        "/",
+        "7:30",
+        "Factory",
+        "localtime",
+        "x" * 200,
+        "Europe/Berlin; DROP TABLE users",
+    ],
 )
 def test_resolve_unknown_is_none(text: str) -> None:
     assert resolve_timezone(text) is None
