@@ -19,6 +19,7 @@ from telegram.request import BaseRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Content
+from bot.retry_after import RetryAfterLimiter
 from bot.storage import Storage
 from bot.updates import PerUserUpdateProcessor
 
@@ -81,6 +82,7 @@ def build_application(
         ApplicationBuilder()
         .token(deps.settings.token)
         .concurrent_updates(PerUserUpdateProcessor(256))
+        .rate_limiter(RetryAfterLimiter())
         .post_init(on_startup)
     )
     if deps.settings.api_base_url:

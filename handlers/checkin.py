@@ -7,7 +7,6 @@ so replies and button presses never queue behind a busy morning's sends.
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,7 +17,6 @@ from telegram import CallbackQuery, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import Deps, get_deps
 from bot.checkin import (
@@ -32,6 +30,7 @@ from bot.checkin import (
 from bot.content import Content
 from bot.diary import DiaryWarning, filter_repeats, should_ask_weakness, warnings_for
 from bot.reminders import ReminderDispatcher, SendFn, SendOutcome, SendResult
+from bot.retry_after import NO_RETRY, retry_seconds
 from bot.schedule import local_night_for, next_checkin_at, parse_local_time
 from bot.storage import DiaryEntry, User
 from bot.ui import Screen
@@ -69,17 +68,6 @@ async def _history(d: Deps, user_id: int, night: date) -> list[DiaryEntry]:
 # --- sending (called by the dispatcher) ---------------------------------------------------------
 
 
-def retry_seconds(error: RetryAfter) -> float:
-    """RetryAfter.retry_after is an int, or a timedelta with PTB_TIMEDELTA set: take both."""
-    with warnings.catch_warnings():
-        # Reading it as an int is deprecated in PTB 22.2+; the value is the same either way.
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value: Any = error.retry_after
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(value)
-
-
 def make_sender(application: AnyApp) -> SendFn:
     """The dispatcher's `send(user, night)`: one check-in message, Telegram errors mapped."""
     d = get_deps(application)
@@ -100,6 +88,7 @@ def make_sender(application: AnyApp) -> SendFn:
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup(screen),
                 disable_web_page_preview=True,
+                rate_limit_args=NO_RETRY,
             )
         except Forbidden:
             return SendOutcome(SendResult.BLOCKED)

@@ -422,3 +422,32 @@ async def test_failed_answer_still_moves_the_questionnaire_on(world: World) -> N
     await alex.send("/help")
     assert "/check" in alex.last_text()
     assert world.errors == []
+
+
+async def test_too_many_requests_on_a_reply_is_waited_out(world: World) -> None:
+    """A 429 on a reply: the bot waits as told and sends it again; nothing is lost."""
+    alex = world.person()
+    world.emulator.inject(
+        "sendMessage", status=429, description="Too Many Requests: retry after 1", retry_after=1
+    )
+    await alex.send("/help")
+    assert "/check" in alex.last_text()
+    refused = world.emulator.stats.errors[("sendMessage", 429)]
+    assert refused == 1
+    assert world.errors == []
+
+
+async def test_one_persons_flood_wait_does_not_hold_up_others(world: World) -> None:
+    alex, sam = world.person(1001), world.person(2002, first_name="Sam")
+    world.emulator.inject(
+        "sendMessage", status=429, description="Too Many Requests: retry after 1", retry_after=1
+    )
+    first = world.emulator.user_sends_text(1001, 1001, "/help")
+    await world.emulator.wait_until(lambda: world.emulator.is_fetched(first), what="fetched")
+    await sam.send("/privacy")
+    await alex.settle(first)
+    assert "/delete" in sam.last_text()
+    assert "/check" in alex.last_text()
+    # Sam's answer went out while Alex's reply was still waiting out its 429.
+    sent = [e for e in world.emulator.history() if e.kind == "sent"]
+    assert [e.chat_id for e in sent] == [2002, 1001]

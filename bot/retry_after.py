@@ -1,0 +1,71 @@
+"""Wiring: wait out Telegram's "Too Many Requests" for replies, without pacing them.
+
+PTB's AIORateLimiter paces every call that carries a chat id, which would cap button
+presses near 30 per second for everybody. Replies to a person need no pacing (only the
+morning broadcast does, in bot/reminders.py); they only need a 429 to be waited out and the
+call sent again, so a person's answer is never silently lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
+
+log = logging.getLogger(__name__)
+
+NO_RETRY: dict[str, Any] = {"retry": False}
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """RetryAfter.retry_after is an int, or a timedelta with PTB_TIMEDELTA set: take both."""
+    with warnings.catch_warnings():
+        # Reading it as an int is deprecated in PTB 22.2+; the value is the same either way.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: Any = error.retry_after
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+class RetryAfterLimiter(BaseRateLimiter[dict[str, Any]]):
+    def __init__(self, *, max_retries: int = 3, max_wait: float = 60.0) -> None:
+        self.max_retries = max_retries
+        self.max_wait = max_wait
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        # The reminder dispatcher handles 429s itself (one shared pause for the broadcast).
+        retries = 0 if rate_limit_args and rate_limit_args.get("retry") is False else None
+        limit = self.max_retries if retries is None else retries
+        attempt = 0
+        while True:
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                wait = retry_seconds(error)
+                if attempt >= limit or wait > self.max_wait:
+                    raise
+                attempt += 1
+                log.warning("%s: Telegram asked to wait %.0f s; retrying", endpoint, wait)
+                await asyncio.sleep(wait)
