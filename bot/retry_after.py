@@ -15,13 +15,28 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
 log = logging.getLogger(__name__)
 
 NO_RETRY: dict[str, Any] = {"retry": False}
+
+# Calls that do the same thing when repeated: a dropped connection is worth one more try.
+# sendMessage is not among them: repeating it after a lost answer could send it twice.
+IDEMPOTENT = frozenset(
+    {
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "answerCallbackQuery",
+        "setMyCommands",
+        "deleteMessage",
+        "getMe",
+        "deleteWebhook",
+    }
+)
+NETWORK_RETRY_DELAYS = (0.2, 1.0)
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -59,9 +74,18 @@ class RetryAfterLimiter(BaseRateLimiter[dict[str, Any]]):
         retries = 0 if rate_limit_args and rate_limit_args.get("retry") is False else None
         limit = self.max_retries if retries is None else retries
         attempt = 0
+        network_attempt = 0
         while True:
             try:
                 return await callback(*args, **kwargs)
+            except BadRequest:  # a NetworkError subclass, but a definite answer
+                raise
+            except NetworkError as error:
+                if endpoint not in IDEMPOTENT or network_attempt >= len(NETWORK_RETRY_DELAYS):
+                    raise
+                log.warning("%s failed (%s); trying again", endpoint, type(error).__name__)
+                await asyncio.sleep(NETWORK_RETRY_DELAYS[network_attempt])
+                network_attempt += 1
             except RetryAfter as error:
                 wait = retry_seconds(error)
                 if attempt >= limit or wait > self.max_wait:

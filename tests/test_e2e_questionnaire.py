@@ -451,3 +451,13 @@ async def test_one_persons_flood_wait_does_not_hold_up_others(world: World) -> N
     # Sam's answer went out while Alex's reply was still waiting out its 429.
     sent = [e for e in world.emulator.history() if e.kind == "sent"]
     assert [e.chat_id for e in sent] == [2002, 1001]
+
+
+async def test_dropped_connection_on_an_edit_is_tried_again(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    world.emulator.inject_network_error("editMessageText", times=1)
+    await alex.press("None of these")
+    assert alex.last_text().startswith("Question 2 of about")
+    assert len(alex.messages()) == 2
+    assert world.errors == []
