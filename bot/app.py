@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
@@ -66,7 +67,11 @@ async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 
     deps = get_deps(application)
     commands = [BotCommand(name, deps.content.raw_text(f"commands.{name}")) for name in COMMANDS]
-    await application.bot.set_my_commands(commands)
+    try:
+        await application.bot.set_my_commands(commands)
+    except TelegramError as error:
+        # The menu is a convenience; the bot works without it, so it must not stop start-up.
+        log.warning("could not set the command menu: %s", type(error).__name__)
     await handlers.startup_all(application)
 
 

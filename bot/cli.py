@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -12,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import TOKEN_HELP, ConfigError, Settings, load_settings
 
 log = logging.getLogger("cramp_bot")
 
@@ -67,6 +68,8 @@ def check_database_path(path: Path) -> None:
 
 
 async def _serve(settings: Settings) -> int:
+    from telegram.error import BadRequest, InvalidToken, NetworkError
+
     from bot.app import Deps, build_application, running
     from bot.clock import SystemClock
     from bot.content import ContentError, load_content
@@ -83,16 +86,38 @@ async def _serve(settings: Settings) -> int:
     except StorageError as error:
         print(f"CRAMP_BOT_DB: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    delay = 1.0
     try:
-        application = build_application(Deps(settings, content, storage, SystemClock()))
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        async with running(application, poll_timeout=10):
-            log.info("cramp-bot is running (content %s); Ctrl-C to stop", content.version)
-            await stop.wait()
-            log.info("stopping")
+        while not stop.is_set():
+            # A fresh Application per attempt: a half-started one must not register its
+            # hooks and jobs twice.
+            application = build_application(Deps(settings, content, storage, SystemClock()))
+            try:
+                async with running(application, poll_timeout=10):
+                    log.info("cramp-bot is running (content %s); Ctrl-C to stop", content.version)
+                    delay = 1.0
+                    await stop.wait()
+                    log.info("stopping")
+            except InvalidToken:
+                print(f"cramp-bot: Telegram refused the token. {TOKEN_HELP}", file=sys.stderr)
+                return EXIT_CONFIG
+            except NetworkError as error:
+                if isinstance(error, BadRequest):
+                    raise
+                # Telegram (or the configured Bot API server) is not reachable yet: keep
+                # trying, more slowly each time, until it is or we are told to stop.
+                log.warning(
+                    "cannot reach the Bot API (%s); retrying in %.0f s",
+                    type(error).__name__,
+                    delay,
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=delay)
+                delay = min(delay * 2, 60.0)
     finally:
         await storage.close()
     return 0

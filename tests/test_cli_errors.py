@@ -64,3 +64,45 @@ def test_database_file_that_is_not_sqlite(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "cannot open" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_token_refused_by_telegram_exits_2(tmp_path: Path) -> None:
+    """The Bot API answers 401 for a well-formed but unknown token: one line, exit 2."""
+    import asyncio
+    import threading
+
+    from bot.fakeapi.emulator import BotApiEmulator
+    from bot.fakeapi.http import FakeBotApiServer
+
+    ready = threading.Event()
+    holder: dict[str, object] = {}
+    stop = threading.Event()
+
+    def serve() -> None:
+        async def main() -> None:
+            async with FakeBotApiServer(BotApiEmulator()) as server:
+                holder["url"] = server.base_url
+                ready.set()
+                await asyncio.to_thread(stop.wait)
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(10)
+        result = run_bot(
+            {
+                "TELEGRAM_BOT_TOKEN": TOKEN,  # not the emulator's token
+                "TELEGRAM_API_BASE_URL": str(holder["url"]),
+                "CRAMP_BOT_DB": str(tmp_path / "x.db"),
+            },
+            tmp_path,
+        )
+    finally:
+        stop.set()
+        thread.join(10)
+    assert result.returncode == 2, result.stderr
+    assert "refused the token" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert TOKEN not in result.stderr

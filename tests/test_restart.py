@@ -145,3 +145,42 @@ async def test_kill_9_mid_questionnaire_then_continue(
     assert "Traceback" not in log_text
     for health_answer in ("calves", "thighs", "em_now"):
         assert health_answer not in log_text.lower()
+
+
+async def test_bot_waits_for_an_unreachable_api_then_works(tmp_path: Path) -> None:
+    """Started before its Bot API server is up, the bot keeps retrying instead of dying."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    emulator = BotApiEmulator()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CRAMP_BOT_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=emulator.token,
+        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
+        CRAMP_BOT_DB=str(tmp_path / "cramp.db"),
+    )
+    logs = tmp_path / "bot.log"
+    bot = BotProcess(env, logs)
+    await bot.start()
+    try:
+        await emulator.wait_until(
+            lambda: "cannot reach the Bot API" in logs.read_text(errors="replace"),
+            within=30,
+            what="the bot to report the unreachable API",
+        )
+        async with FakeBotApiServer(emulator, port=port):
+            await wait_polling(emulator, 0)
+            alex = TelegramUser(emulator, 1001, timeout=30)
+            await alex.send("/help")
+            await emulator.wait_until(
+                lambda: bool(alex.messages()) and "/check" in alex.last_text(),
+                within=30,
+                what="the bot to answer /help",
+            )
+            assert await bot.terminate() == 0
+    finally:
+        if bot.process is not None and bot.process.returncode is None:
+            await bot.kill()
+    assert "Traceback" not in logs.read_text(errors="replace")
