@@ -75,13 +75,18 @@ def first_question(content: Content) -> Question:
 
 
 def next_question(content: Content, answers: Answers, after_qid: str) -> Question | None:
-    """The first unanswered question after `after_qid` on the path; None when finished."""
+    """The question after `after_qid` on the path; None when finished.
+
+    Answered or not: after Back, the person walks forward one question at a time and sees
+    each earlier answer marked, like a paper form. Jumping to the first unanswered question
+    instead would count a half-ticked list that was never confirmed with Done.
+    """
     steps, _, _, stopped = _walk(content, answers)
     if stopped:
         return None
     after = content.question_index(after_qid)
     for question in steps:
-        if content.question_index(question.id) > after and not answers.get(question.id):
+        if content.question_index(question.id) > after:
             return question
     return None
 

@@ -118,11 +118,31 @@ def city_label(zone: str) -> str:
     return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
+_OFFSET_RE = re.compile(r"^(?:utc|gmt)\s*([+-])\s*(\d{1,2})(?::?00)?$", re.IGNORECASE)
+
+
+def _fixed_offset_zone(match: re.Match[str]) -> ZoneInfo | None:
+    """ "UTC+1" / "GMT-5" as people mean them, mapped to tzdata's reversed Etc/GMT names."""
+    sign, hours = match.group(1), int(match.group(2))
+    if hours == 0:
+        return ZoneInfo("Etc/UTC")
+    if hours > 14 or (sign == "-" and hours > 12):
+        return None
+    flipped = "-" if sign == "+" else "+"
+    return ZoneInfo(f"Etc/GMT{flipped}{hours}")
+
+
 def resolve_timezone(text: str) -> ZoneInfo | None:
     """The zone a person meant, or None. Full names and city names, any case."""
     if not isinstance(text, str) or len(text) > MAX_INPUT_CHARS:
         return None
+    offset = _OFFSET_RE.match(text.strip())
+    if offset is not None:
+        return _fixed_offset_zone(offset)
     key = _fold(text)
+    if key.startswith(("etc/gmt+", "etc/gmt-")):
+        # POSIX names have the sign reversed (Etc/GMT+1 is UTC-1): nobody means that.
+        return None
     zone = _by_name().get(key) or _by_name().get(key.replace(" / ", "/"))
     if zone is None:
         return None

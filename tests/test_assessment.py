@@ -329,3 +329,10 @@ def test_triage_failures_are_reported() -> None:
         "triage case 'y' (self_care): expected at most self_care, got see_doctor",
         "triage case 'z' (self_care): unknown answers kidney:nope",
     ]
+
+
+def test_after_back_the_next_question_is_the_following_one_even_if_answered() -> None:
+    answers: Answers = dict(CALM)
+    # Back to "age" and the same answer again: on to "health", not to the end.
+    assert logic.next_question(CONTENT, answers, "age").id == "health"  # type: ignore[union-attr]
+    assert logic.next_question(CONTENT, answers, "lately") is None

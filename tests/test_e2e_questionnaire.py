@@ -461,3 +461,34 @@ async def test_dropped_connection_on_an_edit_is_tried_again(world: World) -> Non
     assert alex.last_text().startswith("Question 2 of about")
     assert len(alex.messages()) == 2
     assert world.errors == []
+
+
+async def test_ticks_without_done_are_not_an_answer_after_back(world: World) -> None:
+    """Half-ticked last list, Back, re-answer: the list comes back, no result without Done."""
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM[:-1])
+    await alex.press("Stressed or anxious")
+    await alex.press("Back")
+    assert "Caffeine" in alex.last_text() or "caffeine" in alex.last_text().lower()
+    await alex.press("✓ None or 1 a day")
+    assert "Your result" not in alex.last_text()
+    assert "☑ Stressed or anxious" in alex.buttons()
+    await alex.press("Vomiting or diarrhoea")
+    await alex.press("Dizzy or confused")
+    await alex.press("Done")
+    assert "Your result" in alex.last_text()
+    (done,) = await world.storage.list_assessments(1001)
+    assert done.level == "urgent"
+
+
+async def test_back_then_forward_one_question_at_a_time(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM[:8])  # now at "medicines", question 9
+    await alex.press("Back")
+    await alex.press("Back")
+    assert alex.last_text().startswith("Question 7 of about")
+    await alex.press("✓ Under 40")
+    assert alex.last_text().startswith("Question 8 of about")
+    assert "☑ None of these" in alex.buttons() or "✓ None of these" in alex.buttons()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -106,3 +106,19 @@ def test_regions_are_real_zones_with_readable_labels() -> None:
 )
 def test_zone_label(zone: str, moment: datetime, label: str) -> None:
     assert zone_label(zone, moment) == label
+
+
+@pytest.mark.parametrize(
+    ("typed", "hours"),
+    [("GMT+1", 1), ("UTC-5", -5), ("utc +3", 3), ("GMT+0", 0), ("UTC+05:00", 5)],
+)
+def test_utc_offsets_mean_what_people_mean(typed: str, hours: int) -> None:
+    zone = resolve_timezone(typed)
+    assert zone is not None
+    offset = datetime(2026, 1, 15, 12, tzinfo=zone).utcoffset()
+    assert offset == timedelta(hours=hours)
+
+
+@pytest.mark.parametrize("typed", ["Etc/GMT+1", "etc/gmt-3", "UTC+15", "GMT-13"])
+def test_reversed_posix_names_and_impossible_offsets_are_refused(typed: str) -> None:
+    assert resolve_timezone(typed) is None
