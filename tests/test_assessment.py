@@ -247,6 +247,7 @@ TABLE: list[tuple[str, Answers, str]] = [
     ("after lead or mercury", {"lately": ("toxin",)}, "urgent"),
     ("after a dirty wound", {"lately": ("wound",)}, "urgent"),
     ("cramps in the belly, not the legs", {"where": ("belly",)}, "urgent"),
+    ("cramps of seconds in the hands", {"where": ("arms",), "length": ("secs",)}, "self_care"),
     ("fluid loss with dizziness", {"lately": ("sick", "dizzy")}, "urgent"),
     ("muscle weakness", {"nerve": ("weak",)}, "see_doctor"),
     ("muscle wasting", {"nerve": ("thin",)}, "see_doctor"),

@@ -194,7 +194,7 @@ async def test_weakness_is_asked_after_three_flagged_nights_and_yes_suggests_a_d
     assert "new weakness or numbness" in alex.last_text()
     await alex.press("Yes")
     text = alex.last_text()
-    assert "Worth booking a doctor's appointment" in text
+    assert "Book a doctor's appointment" in text
     assert "You mentioned new weakness or numbness" in text
 
 
