@@ -82,6 +82,7 @@ REQUIRED_TEXTS = (
     "q.done",
     "q.multi_hint",
     "q.pick_one",
+    "q.pick_some",
     "result.title",
     "result.causes_heading",
     "result.causes_intro",
@@ -112,7 +113,12 @@ TEXT_PLACEHOLDERS: dict[str, frozenset[str]] = {
 }
 
 # Texts shown as callback-query answers (toasts/alerts): Telegram allows 200 characters.
-CALLBACK_ANSWER_TEXTS = ("start.consent_first", "q.pick_one", "group.private_only_short")
+CALLBACK_ANSWER_TEXTS = (
+    "start.consent_first",
+    "q.pick_one",
+    "q.pick_some",
+    "group.private_only_short",
+)
 
 QUESTION_FILE = "questions.yaml"
 CAUSE_FILE = "causes.yaml"

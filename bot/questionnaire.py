@@ -133,7 +133,9 @@ class Questionnaire:
                 return Outcome(notice=stale, screen=await self.screen_for(started))
             chosen = answers.get(question.id, ())
             if not chosen:
-                return Outcome(notice=self.content.raw_text("q.pick_one"), alert=False)
+                has_none = any(option.exclusive for option in question.options)
+                key = "q.pick_one" if has_none else "q.pick_some"
+                return Outcome(notice=self.content.raw_text(key))
             return await self._advance(started, question.id, chosen, answers)
 
         option = question.option(press.option)

@@ -234,8 +234,12 @@ async def test_done_with_nothing_ticked_asks_for_a_choice(world: World) -> None:
     await answer(alex, CALM[:2])
     before = alex.last_text()
     notice = await alex.press("Done")
-    assert "tick at least one" in notice.lower()
+    # "Where" has no "None of these", so the hint does not offer one.
+    assert notice == "Please tick at least one answer, then press Done."
     assert alex.last_text() == before
+    await answer(alex, [["Calves", "Done"], *CALM[3:7]])
+    notice = await alex.press("Done")  # "Your health" has "None of these"
+    assert "None of these" in notice
 
 
 async def test_stale_repeated_and_forged_buttons(world: World) -> None:
