@@ -248,6 +248,8 @@ TABLE: list[tuple[str, Answers, str]] = [
     ("after a dirty wound", {"lately": ("wound",)}, "urgent"),
     ("cramps in the belly, not the legs", {"where": ("belly",)}, "urgent"),
     ("cramps of seconds in the hands", {"where": ("arms",), "length": ("secs",)}, "self_care"),
+    ("cramps of seconds in the chest", {"where": ("ribs",), "length": ("secs",)}, "urgent"),
+    ("cramps of seconds in the belly", {"where": ("belly",), "length": ("secs",)}, "urgent"),
     ("fluid loss with dizziness", {"lately": ("sick", "dizzy")}, "urgent"),
     ("muscle weakness", {"nerve": ("weak",)}, "see_doctor"),
     ("muscle wasting", {"nerve": ("thin",)}, "see_doctor"),
