@@ -5,30 +5,32 @@ from __future__ import annotations
 import logging
 import sys
 
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
-class RedactFilter(logging.Filter):
-    """Replaces secrets in the final message, whatever logger or argument carried them."""
 
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self._secrets = [s for s in secrets if s]
+class RedactingFormatter(logging.Formatter):
+    """Scrubs secrets from the whole formatted record, tracebacks included.
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
-        message = record.getMessage()
-        redacted = message
+    The token is part of every Bot API URL, so an exception that quotes a URL or the token
+    itself (InvalidToken does) must not carry it into the log.
+    """
+
+    def __init__(self, secrets: list[str], fmt: str = FORMAT) -> None:
+        super().__init__(fmt)
+        # The secret half alone too: some messages quote only the part after the colon.
+        parts = [s for s in secrets if s] + [s.split(":", 1)[1] for s in secrets if ":" in s]
+        self._secrets = sorted({p for p in parts if len(p) >= 8}, key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
         for secret in self._secrets:
-            redacted = redacted.replace(secret, "***")
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
+            text = text.replace(secret, "***")
+        return text
 
 
 def setup_logging(*, token: str = "", level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactFilter([token]))
+    handler.setFormatter(RedactingFormatter([token]))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -27,20 +27,29 @@ def _update_key(update: object) -> int | None:
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """`max_concurrent_updates` people are served at once; a person's queued updates wait on
+    their own lock without taking a slot, so one busy person never holds up anybody else."""
+
+    # PTB takes a slot of its own limit before do_process_update runs; that limit must not
+    # be the real one, or a person's queued updates would hold slots while they wait.
+    _OUTER_LIMIT = 1_000_000
+
     def __init__(self, max_concurrent_updates: int = 256) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(self._OUTER_LIMIT)
+        self._active = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _update_key(update)
         if key is None:
-            await coroutine
+            async with self._active:
+                await coroutine
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._active:
                 await coroutine
         finally:
             # Drop the lock when nobody waits on it, so memory stays flat with many users.

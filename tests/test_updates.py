@@ -52,3 +52,30 @@ async def test_same_user_in_order_other_users_concurrently() -> None:
         await asyncio.gather(first, second)
     assert events == ["start a1", "run b1", "end a1", "run a2"]
     assert processor._locks == {}
+
+
+async def test_a_busy_person_does_not_use_up_the_slots_of_others() -> None:
+    """Two slots; one person with five queued updates; another person still gets through."""
+    processor = PerUserUpdateProcessor(2)
+    release = asyncio.Event()
+    served: list[str] = []
+
+    async def slow(name: str) -> None:
+        await release.wait()
+        served.append(name)
+
+    async def quick(name: str) -> None:
+        served.append(name)
+
+    async with processor:
+        busy = [
+            asyncio.create_task(processor.process_update(_update(i, 7), slow(f"a{i}")))
+            for i in range(1, 6)
+        ]
+        await asyncio.sleep(0)
+        other = asyncio.create_task(processor.process_update(_update(9, 8), quick("b")))
+        await asyncio.wait_for(other, timeout=5)
+        assert served == ["b"]
+        release.set()
+        await asyncio.gather(*busy)
+    assert served == ["b", "a1", "a2", "a3", "a4", "a5"]
