@@ -99,6 +99,8 @@ class ReminderDispatcher:
         # which is exactly what runs into Telegram's ~30/s limit.
         self._limiter = AsyncLimiter(1, 1 / rate_per_second) if rate_per_second > 0 else None
         self._resume_at = 0.0  # loop time before which nobody sends (shared flood wait)
+        self._interval = 1 / rate_per_second if rate_per_second > 0 else 0.0
+        self._yielded = 0.0  # seconds the broadcast still owes to people's own messages
         self._running = asyncio.Lock()
 
     async def tick(self) -> TickReport:
@@ -224,9 +226,26 @@ class ReminderDispatcher:
             self._resume_at = max(self._resume_at, loop.time() + max(outcome.retry_after, 0.0))
         return SendOutcome(SendResult.FAILED)
 
+    def note_interactive_send(self) -> None:
+        """A reply to a person went out: the broadcast gives up one slot for it.
+
+        Telegram's ~30 messages per second cover replies and check-ins together. Replies must
+        never wait, so the broadcast steps back instead and the sum stays near the set rate.
+        """
+        if self._interval:
+            # Bounded, so a burst of replies delays the broadcast by a second at most.
+            self._yielded = min(self._yielded + self._interval, 1.0)
+
+    @property
+    def yielded_seconds(self) -> float:
+        return self._yielded
+
     async def _send_once(self, user: User, night: date) -> SendOutcome:
         limiter = self._limiter if self._limiter is not None else contextlib.nullcontext()
         try:
+            if self._yielded > 0:
+                owed, self._yielded = self._yielded, 0.0
+                await asyncio.sleep(owed)
             async with limiter:
                 return await self._send(user, night)
         except Exception:

@@ -38,6 +38,11 @@ IDEMPOTENT = frozenset(
 )
 NETWORK_RETRY_DELAYS = (0.2, 1.0)
 
+# Calls that put a new message in a chat: they count towards Telegram's ~30 per second.
+NEW_MESSAGE = frozenset(
+    {"sendMessage", "sendDocument", "sendPhoto", "sendSticker", "sendMediaGroup", "copyMessage"}
+)
+
 
 def retry_seconds(error: RetryAfter) -> float:
     """RetryAfter.retry_after is an int, or a timedelta with PTB_TIMEDELTA set: take both."""
@@ -54,6 +59,9 @@ class RetryAfterLimiter(BaseRateLimiter[dict[str, Any]]):
     def __init__(self, *, max_retries: int = 3, max_wait: float = 60.0) -> None:
         self.max_retries = max_retries
         self.max_wait = max_wait
+        # Told about every reply that creates a message, so the morning broadcast can step
+        # back for it (ReminderDispatcher.note_interactive_send).
+        self.on_interactive_send: Callable[[], None] | None = None
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -71,8 +79,10 @@ class RetryAfterLimiter(BaseRateLimiter[dict[str, Any]]):
         rate_limit_args: dict[str, Any] | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         # The reminder dispatcher handles 429s itself (one shared pause for the broadcast).
-        retries = 0 if rate_limit_args and rate_limit_args.get("retry") is False else None
-        limit = self.max_retries if retries is None else retries
+        broadcast = rate_limit_args is not None and rate_limit_args.get("retry") is False
+        limit = 0 if broadcast else self.max_retries
+        if not broadcast and endpoint in NEW_MESSAGE and self.on_interactive_send is not None:
+            self.on_interactive_send()
         attempt = 0
         network_attempt = 0
         while True:

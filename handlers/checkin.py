@@ -30,7 +30,7 @@ from bot.checkin import (
 from bot.content import Content
 from bot.diary import DiaryWarning, filter_repeats, should_ask_weakness, warnings_for
 from bot.reminders import ReminderDispatcher, SendFn, SendOutcome, SendResult
-from bot.retry_after import NO_RETRY, retry_seconds
+from bot.retry_after import NO_RETRY, RetryAfterLimiter, retry_seconds
 from bot.schedule import local_night_for, next_checkin_at, parse_local_time
 from bot.storage import DiaryEntry, User
 from bot.ui import Screen
@@ -153,6 +153,9 @@ async def on_startup(application: AnyApp) -> None:
         d.storage, d.clock, make_sender(application), rate_per_second=d.settings.send_rate
     )
     application.bot_data["on_unblocked"] = resume_after_unblock
+    limiter = application.bot.rate_limiter
+    if isinstance(limiter, RetryAfterLimiter):
+        limiter.on_interactive_send = d.dispatcher.note_interactive_send
     queue = application.job_queue
     if queue is None:  # pragma: no cover - APScheduler is a dependency
         log.error("no job queue (is python-telegram-bot[job-queue] installed?): no reminders")

@@ -367,3 +367,23 @@ async def test_batches_are_drained_in_one_tick(
     d = ReminderDispatcher(storage, clock, send, rate_per_second=0, batch=10)
     assert (await d.tick()).sent == 25
     assert sorted(uid for uid, _, _ in send.calls) == list(range(1, 26))
+
+
+async def test_replies_make_the_broadcast_step_back_at_most_a_second(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "budget.db")
+    try:
+
+        async def send(user: User, night: date) -> SendOutcome:
+            return SendOutcome(SendResult.SENT)
+
+        paced = ReminderDispatcher(storage, MovableClock(), send, rate_per_second=20)
+        paced.note_interactive_send()
+        assert paced.yielded_seconds == 0.05
+        for _ in range(100):
+            paced.note_interactive_send()
+        assert paced.yielded_seconds == 1.0
+        unpaced = ReminderDispatcher(storage, MovableClock(), send, rate_per_second=0)
+        unpaced.note_interactive_send()
+        assert unpaced.yielded_seconds == 0
+    finally:
+        await storage.close()
