@@ -99,6 +99,15 @@ def test_medical_wording_rules(content: Content) -> None:
     ).lower()
     for banned in ("quinine", "tonic water", "motor neurone", " mnd", " als ", "your kidneys may"):
         assert banned not in everything
+    # Nerve texts name no disease and never tie twitching to nerve damage.
+    nerve = content.cause("nerve")
+    assert nerve is not None
+    nerve_texts = " ".join(
+        [nerve.explanation, *nerve.tips, *(r.text or "" for r in content.rules if "nerve" in r.id)]
+    ).lower()
+    for disease in ("diabetes", "neuropathy", "sclerosis", "parkinson", "b12", "guillain"):
+        assert disease not in nerve_texts, disease
+    assert "not a sign of nerve damage" in nerve.explanation
     medication = content.cause("medication")
     assert medication is not None
     assert any("do not stop or change" in tip.lower() for tip in medication.tips)
