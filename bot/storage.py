@@ -568,16 +568,20 @@ class Storage:
                 (_iso(until), next_epoch, next_epoch, user_id),
             )
 
-    async def snooze_reminder(self, user_id: int, *, at: datetime) -> bool:
-        """Send the check-in again at `at` (the person pressed Snooze). Afterwards the
-        dispatcher moves on to the next local morning after `at`. False if reminders are off
-        or the user is marked blocked (nothing changes)."""
+    async def snooze_reminder(
+        self, user_id: int, *, at: datetime, slot_at: datetime | None = None
+    ) -> bool:
+        """Send the check-in again at `at` (the person pressed Snooze). `slot_at` is the
+        morning the snoozed check-in belongs to, so the repeat asks about the same night even
+        when the hour crosses midnight; afterwards the dispatcher moves on to the next local
+        morning after it. False if reminders are off or the user is marked blocked."""
         at_epoch = _epoch(at)
+        slot_epoch = _epoch(slot_at) if slot_at is not None else at_epoch
         async with self._transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE users SET next_reminder_at = ?, reminder_slot_at = ? "
                 "WHERE user_id = ? AND reminders_on = 1 AND blocked_at IS NULL",
-                (at_epoch, at_epoch, user_id),
+                (at_epoch, slot_epoch, user_id),
             )
             return cursor.rowcount == 1
 

@@ -31,7 +31,7 @@ from bot.content import Content
 from bot.diary import DiaryWarning, filter_repeats, should_ask_weakness, warnings_for
 from bot.reminders import ReminderDispatcher, SendFn, SendOutcome, SendResult
 from bot.retry_after import NO_RETRY, RetryAfterLimiter, retry_seconds
-from bot.schedule import local_night_for, next_checkin_at, parse_local_time
+from bot.schedule import local_night_for, next_checkin_at, parse_local_time, resolve_local
 from bot.storage import DiaryEntry, User
 from bot.ui import Screen
 from handlers.common import AnyApp, Context, answer_query, deps, edit_screen, markup
@@ -305,7 +305,13 @@ async def _action(
         await answer_query(query, d.content.raw_text("checkin.stale"))
         return
     at = now + SNOOZE
-    if not await d.storage.snooze_reminder(known.user_id, at=at):
+    local_time = parse_local_time(known.reminder_time or "")
+    slot = (
+        resolve_local(press.night + timedelta(days=1), local_time, tz)
+        if local_time is not None
+        else None
+    )
+    if not await d.storage.snooze_reminder(known.user_id, at=at, slot_at=slot):
         await answer_query(query)
         await edit_screen(
             context, chat_id, pressed, Screen(d.content.text("checkin.snooze_unavailable"))

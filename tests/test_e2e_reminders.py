@@ -410,3 +410,21 @@ async def test_skip_today_says_so_kindly(world: World) -> None:
     await alex.press("Skip today")
     assert "No problem, no entry for this night" in alex.last_text()
     assert checkins(alex) == []
+
+
+async def test_a_snooze_past_midnight_still_asks_about_the_same_night(world: World) -> None:
+    alex = await consented(world)
+    late = datetime(2026, 11, 26, 22, 45, tzinfo=UTC)  # Thu 23:45 in Berlin
+    await world.storage.set_reminder(
+        1001, reminder_time="23:45", timezone="Europe/Berlin", next_at=late
+    )
+    world.clock.set(late, frozen=True)
+    assert (await dispatcher(world).tick()).sent == 1
+    assert "the night of 25 Nov" in checkins(alex)[0].text
+    await alex.press("Snooze 1 hour")
+    world.clock.advance(timedelta(hours=1))  # Fri 00:45 in Berlin
+    assert (await dispatcher(world).tick()).sent == 1
+    (again,) = checkins(alex)
+    assert "the night of 25 Nov" in again.text
+    # The next regular check-in is Friday evening's, for the night of the 26th.
+    assert (await user_row(world)).next_reminder_at == late + timedelta(days=1)
