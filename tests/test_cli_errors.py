@@ -109,3 +109,35 @@ def test_token_refused_by_telegram_exits_2(tmp_path: Path) -> None:
     assert "refused the token" in result.stderr
     assert "Traceback" not in result.stderr
     assert TOKEN not in result.stderr
+
+
+def test_broken_content_stops_run_with_one_line_per_problem(tmp_path: Path) -> None:
+    import shutil
+
+    from bot.content import default_content_dir
+
+    broken = tmp_path / "content"
+    shutil.copytree(default_content_dir(), broken)
+    questions = broken / "questions.yaml"
+    questions.write_text(
+        questions.read_text(encoding="utf-8").replace(
+            "flags: [chest_pain]", "flags: [chest_pian]"
+        ),
+        encoding="utf-8",
+    )
+    result = run_bot(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "CRAMP_BOT_DB": str(tmp_path / "x.db"),
+            "CRAMP_BOT_CONTENT": str(broken),
+        },
+        tmp_path,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines
+    assert all(line.startswith("content/") and ".yaml: " in line for line in lines), lines
+    assert lines[0] == (
+        "content/questions.yaml: questions[0].options[0].flags: unknown flag 'chest_pian'"
+    )

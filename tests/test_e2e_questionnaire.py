@@ -122,16 +122,42 @@ async def test_emergency_screen_ends_at_once(
     assert world.errors == []
 
 
-async def test_urgent_sign_from_cause_questions_keeps_restart_buttons(world: World) -> None:
+URGENT_FROM_CAUSES = {
+    "fluid loss with dizziness": (
+        13,
+        [["Vomiting or diarrhoea"], ["Dizzy or confused"], ["Done"]],
+    ),
+    "lead or mercury": (13, [["Contact with lead"], ["Done"]]),
+    "a dirty wound": (13, [["A dirty cut or wound"], ["Done"]]),
+    "belly and chest cramps": (2, [["Stomach or belly"], ["Rib cage or chest"], ["Done"]]),
+    "arm cramps of minutes": (2, [["Arms or hands"], ["Done"]]),
+}
+
+
+@pytest.mark.parametrize("sign", list(URGENT_FROM_CAUSES))
+async def test_urgent_signs_from_cause_questions(world: World, sign: str) -> None:
+    at, steps = URGENT_FROM_CAUSES[sign]
     alex = world.person()
     await begin(alex)
-    lately = [["Vomiting or diarrhoea"], ["Dizzy or confused"], ["Done"]]
-    await answer(alex, CALM[:-1] + lately)
+    path = [*CALM[:at], *steps, *CALM[at + 1 :]]
+    if sign == "arm cramps of minutes":
+        path[path.index(["Seconds"])] = ["A few minutes"]
+    await answer(alex, path)
     text = alex.last_text()
+    assert "Your result" in text
     assert "today" in text.lower()
-    assert "Start again" in alex.buttons()
+    # Not a safety-check stop: the person can start again or set up check-ins.
+    assert alex.buttons() == ["Start again", "Morning check-in"]
     (done,) = await world.storage.list_assessments(1001)
     assert done.level == "urgent"
+
+
+async def test_brief_hand_cramps_alone_are_not_urgent(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, [*CALM[:2], ["Arms or hands"], ["Done"], *CALM[3:]])
+    (done,) = await world.storage.list_assessments(1001)
+    assert done.level == "self_care"
 
 
 async def test_strong_kidney_signs_nudge_to_a_doctor_with_reasons(world: World) -> None:
