@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
@@ -31,9 +33,21 @@ async def other_message(update: Update, context: Context) -> None:
     if user is None:
         return
     d = deps(context)
-    current = await d.storage.get_open_assessment(user.id)
-    key = "hint.use_buttons" if current is not None else "hint.no_questionnaire"
+    if await d.storage.get_open_assessment(user.id) is not None:
+        key = "hint.use_buttons"
+    elif await _checkin_waiting(context, user.id):
+        key = "hint.checkin_buttons"
+    else:
+        key = "hint.no_questionnaire"
     await reply_text(update, context, d.content.text(key))
+
+
+async def _checkin_waiting(context: Context, user_id: int) -> bool:
+    """A morning check-in of the last few days was sent and is not finished yet."""
+    d = deps(context)
+    since = (d.clock.now() - timedelta(days=3)).date()
+    entries = await d.storage.list_diary(user_id, since=since)
+    return any(e.checkin_message_id is not None and not e.complete for e in entries)
 
 
 async def unknown_button(update: Update, context: Context) -> None:
