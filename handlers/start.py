@@ -63,30 +63,31 @@ async def offer_or_begin(context: Context, user_id: int, chat_id: int) -> None:
     await send_screen(context, chat_id, screen)
 
 
-async def start_command(update: Update, context: Context) -> None:
-    """Greets the person; asks for consent once, then offers the questionnaire."""
+async def _consented(update: Update, context: Context) -> tuple[int, int] | None:
+    """(user id, chat id) of a person who agreed; otherwise shows the welcome and None."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
-        return
+        return None
     d = deps(context)
     known = await d.storage.upsert_user(user.id, chat.id, d.clock.now())
     if known.consented_at is None:
         await send_screen(context, chat.id, welcome_screen(context))
-        return
-    await offer_or_begin(context, user.id, chat.id)
+        return None
+    return user.id, chat.id
+
+
+async def start_command(update: Update, context: Context) -> None:
+    """Greets the person; asks for consent once, then offers the questionnaire."""
+    who = await _consented(update, context)
+    if who is not None:
+        await offer_or_begin(context, *who)
 
 
 async def check_command(update: Update, context: Context) -> None:
     """Starts the questionnaire again (after consent)."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return
-    d = deps(context)
-    known = await d.storage.upsert_user(user.id, chat.id, d.clock.now())
-    if known.consented_at is None:
-        await send_screen(context, chat.id, welcome_screen(context))
-        return
-    await begin_questionnaire(context, user.id, chat.id)
+    who = await _consented(update, context)
+    if who is not None:
+        await begin_questionnaire(context, *who)
 
 
 async def start_button(update: Update, context: Context) -> None:
