@@ -9,10 +9,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot.checkin_flow import user_zone
 from bot.diary import history_view, insights_view
 from bot.export import diary_csv, everything_json
 from bot.storage import DiaryEntry, User
-from handlers.checkin import texts_of, user_zone
+from handlers.checkin import texts_of
 from handlers.common import AnyApp, Context, deps, reply_text
 
 CSV_NAME = "cramp-diary.csv"
