@@ -30,6 +30,8 @@ from bot.schedule import local_night_for, parse_local_time, resolve_local
 from bot.storage import DiaryEntry, Storage, User
 from bot.ui import Screen
 
+# Marks a night the person chose to skip: not an entry, but not an open check-in either.
+SKIPPED = "skipped"
 SNOOZE = timedelta(hours=1)
 # A check-in may be answered on its morning or the day after; later presses are too old.
 ANSWER_DAYS = 2
@@ -150,6 +152,8 @@ class CheckinFlow:
                 return Outcome(notice=stale, screen=Screen(self.content.text("checkin.moved")))
             ask = should_ask_weakness([*others, _Night(night, answers)], night)
             return Outcome(notice=stale, screen=self._screen(night, answers, ask))
+        if new.get(SKIPPED):
+            new = {**new, SKIPPED: None}  # answering after all: no longer skipped
         history = [*others, _Night(night, new)]
         ask = should_ask_weakness(history, night)
         complete = is_complete(new, ask_weakness=ask)
@@ -184,6 +188,8 @@ class CheckinFlow:
             ask = should_ask_weakness(history, press.night)
             return Outcome(notice=stale, screen=self._screen(press.night, entry.answers, ask))
         if press.item == "skip":
+            # Remembered, so nothing keeps pointing the person back to this check-in.
+            await self.storage.upsert_diary(known.user_id, press.night, {SKIPPED: True}, now)
             return Outcome(screen=Screen(self.content.text("checkin.skipped")))
         # Snooze belongs to this morning's check-in: a new message for the same night, later.
         if press.night != local_night_for(now, tz):

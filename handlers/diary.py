@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.checkin_flow import user_zone
+from bot.checkin_flow import SKIPPED, user_zone
 from bot.diary import history_view, insights_view
 from bot.export import diary_csv, everything_json
 from bot.storage import DiaryEntry, User
@@ -22,7 +22,11 @@ JSON_NAME = "cramp-bot-data.json"
 
 def _answered(entries: list[DiaryEntry]) -> list[DiaryEntry]:
     """Nights with at least one answer: a check-in that was sent but never touched is no entry."""
-    return [entry for entry in entries if any(v is not None for v in entry.answers.values())]
+    return [
+        entry
+        for entry in entries
+        if any(v is not None for k, v in entry.answers.items() if k != SKIPPED)
+    ]
 
 
 def _today(user: User | None, context: Context) -> date:

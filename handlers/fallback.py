@@ -7,6 +7,7 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
+from bot.checkin_flow import SKIPPED
 from handlers.common import (
     TEXT_HOOKS_KEY,
     AnyApp,
@@ -47,7 +48,10 @@ async def _checkin_waiting(context: Context, user_id: int) -> bool:
     d = deps(context)
     since = (d.clock.now() - timedelta(days=3)).date()
     entries = await d.storage.list_diary(user_id, since=since)
-    return any(e.checkin_message_id is not None and not e.complete for e in entries)
+    return any(
+        e.checkin_message_id is not None and not e.complete and not e.answers.get(SKIPPED)
+        for e in entries
+    )
 
 
 async def unknown_button(update: Update, context: Context) -> None:

@@ -176,6 +176,7 @@ async def test_the_same_night_in_a_second_message(
         notice=content.raw_text("checkin.stale"), screen=Screen(content.text("checkin.moved"))
     )
     entry = await storage.get_diary_entry(USER, NIGHT)
+    # Answering after a skip un-skips the night.
     assert entry is not None and entry.answers == {"cramps": 1}
     assert entry.checkin_message_id == 10
 
@@ -192,4 +193,5 @@ async def test_skip_and_snooze_only_on_the_first_step(
     late_skip = await flow.press(USER, skip, 10)
     assert late_skip == Outcome(notice=content.raw_text("checkin.stale"), screen=step_two.screen)
     entry = await storage.get_diary_entry(USER, NIGHT)
-    assert entry is not None and entry.answers == {"cramps": 1}
+    # Answering after a skip un-skips the night.
+    assert entry is not None and entry.answers == {"cramps": 1, "skipped": None}
