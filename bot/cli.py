@@ -156,7 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         return run_command()
     if args.command == "check-content":
-        return check_command(args)
+        try:
+            return check_command(args)
+        except BrokenPipeError:
+            # `cramp-bot check-content | head`: the reader left; no traceback for that.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
     return try_command(args)
 
 
