@@ -247,14 +247,15 @@ def _step_buttons(
         ticked = _ticks(answers)
         toggles = []
         for toggle in TOGGLES:
-            text = texts.raw_text(f"checkin.factor.{toggle}")
+            name = texts.raw_text(f"checkin.factor.{toggle}")
             on = toggle in ticked
-            if on:
-                text = texts.raw_text("checkin.ticked").format(label=text)
+            # Boxes like the questionnaire's lists, so ticking looks the same everywhere.
+            box = "checkin.ticked" if on else "checkin.unticked"
+            text = texts.raw_text(box).format(label=name)
             # the button carries the state it asks for: pressing a ticked one unticks it
             toggles.append(Button(text, checkin_data(night, toggle, "0" if on else "1")))
-        rows = [tuple(toggles[i : i + 2]) for i in range(0, len(FACTORS), 2)]
-        rows.append((toggles[-1],))
+        # One per row: the longer labels would be cut off in half-width buttons on a phone.
+        rows = [(toggle,) for toggle in toggles]
         rows.append((_button(texts, night, "checkin.done", "factors", "done"),))
         return tuple(rows)
     return _yes_no(texts, night, step)  # woke, urine, weak

@@ -53,7 +53,8 @@ def press(item: str, value: str, night: date = NIGHT) -> CheckinPress:
 
 def tap(screen: Screen, label: str) -> CheckinPress:
     """The press behind the button the user sees with this label."""
-    matches = [b for b in screen.all_buttons() if b.text == label]
+    # An unticked factor shows an empty box before its label.
+    matches = [b for b in screen.all_buttons() if b.text in (label, f"☐ {label}")]
     assert len(matches) == 1, [b.text for b in screen.all_buttons()]
     parsed = parse_checkin_data(matches[0].data)
     assert parsed is not None
@@ -175,10 +176,13 @@ def test_steps_in_order_with_their_buttons() -> None:
     _, screen = walk(["1", "Under 1 min", "No", "None"])
     assert "Tick all that fit" in screen.text
     assert labels(screen) == [
-        ["Caffeine after noon", "Alcohol"],
-        ["Hard exercise or heavy sweating", "Stress"],
-        ["Drank little", "A new medicine"],
-        ["None of these"],
+        ["☐ Caffeine after noon"],
+        ["☐ Alcohol"],
+        ["☐ Hard exercise or heavy sweating"],
+        ["☐ Stress"],
+        ["☐ Drank little"],
+        ["☐ A new medicine"],
+        ["☐ None of these"],
         ["Done"],
     ]
 
@@ -214,7 +218,7 @@ def test_toggles_carry_the_wanted_state_and_are_idempotent() -> None:
     assert apply_press(once, tick) == once  # delivered twice: still ticked once
     assert once["factors"] == ["stress"]
     screen = render_checkin(TEXTS, NIGHT, once, ask_weakness=False)
-    untick = tap(screen, "✓ Stress")
+    untick = tap(screen, "☑ Stress")
     assert untick.data() == "d1:20250309:stress:0"
     off = apply_press(once, untick)
     assert off["factors"] == []
@@ -224,7 +228,7 @@ def test_toggles_carry_the_wanted_state_and_are_idempotent() -> None:
 def test_none_of_these_excludes_the_factors() -> None:
     answers, screen = walk(["None", "None", "Stress", "Alcohol", "None of these"])
     assert answers["factors"] == ["none"]
-    assert "✓ None of these" in [b.text for b in screen.all_buttons()]
+    assert "☑ None of these" in [b.text for b in screen.all_buttons()]
     answers = apply_press(answers, press("caffeine", "1"))
     assert answers["factors"] == ["caffeine"]
 
@@ -307,7 +311,7 @@ def test_labels_are_escaped_exactly_once_in_text_and_never_on_buttons() -> None:
     answers: dict[str, Any] = {"cramps": 0, "twitch": "none", "factors": ["stress"]}
     screen = render_checkin(texts, NIGHT, answers, ask_weakness=False)
     # button labels are plain text for Telegram, message text is HTML
-    assert "✓ Stress & worry <work>" in [b.text for b in screen.all_buttons()]
+    assert "☑ Stress & worry <work>" in [b.text for b in screen.all_buttons()]
     done = render_checkin(texts, NIGHT, answers | {"factors_done": True}, ask_weakness=False)
     assert "Yesterday: Stress &amp; worry &lt;work&gt;" in done.text
 

@@ -95,7 +95,7 @@ async def test_a_full_checkin_with_buttons_makes_one_diary_row(world: World) -> 
     await alex.press("Yes")  # woke
     await alex.press("In one place")  # twitching
     await alex.press("Caffeine after noon")
-    assert "✓ Caffeine after noon" in alex.buttons()
+    assert "☑ Caffeine after noon" in alex.buttons()
     await alex.press("Stress")
     await alex.press("Done")
     text = alex.last_text()
