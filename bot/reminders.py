@@ -13,7 +13,6 @@ refused (429) or that failed on the network is tried again, inside the morning w
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
 from collections.abc import Awaitable, Callable
@@ -21,8 +20,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from aiolimiter import AsyncLimiter
 
 from bot.clock import Clock
 from bot.schedule import local_night_for, next_local_occurrence, parse_local_time
@@ -94,13 +91,8 @@ class ReminderDispatcher:
         self._batch = batch
         self._retry_delay = retry_delay
         self._concurrency = concurrency
-        # Capacity 1, refilled every 1/rate s: evenly spaced sends. AsyncLimiter(rate, 1) would
-        # allow a burst of `rate` on top of the steady rate, i.e. up to 2x rate in one second,
-        # which is exactly what runs into Telegram's ~30/s limit.
-        self._limiter = AsyncLimiter(1, 1 / rate_per_second) if rate_per_second > 0 else None
+        self._pacer = Pacer(1 / rate_per_second) if rate_per_second > 0 else None
         self._resume_at = 0.0  # loop time before which nobody sends (shared flood wait)
-        self._interval = 1 / rate_per_second if rate_per_second > 0 else 0.0
-        self._yielded = 0.0  # seconds the broadcast still owes to people's own messages
         self._running = asyncio.Lock()
 
     async def tick(self) -> TickReport:
@@ -232,25 +224,53 @@ class ReminderDispatcher:
         Telegram's ~30 messages per second cover replies and check-ins together. Replies must
         never wait, so the broadcast steps back instead and the sum stays near the set rate.
         """
-        if self._interval:
-            # Bounded, so a burst of replies delays the broadcast by a second at most.
-            self._yielded = min(self._yielded + self._interval, 1.0)
+        if self._pacer is not None:
+            self._pacer.give_away(asyncio.get_running_loop().time())
 
     @property
-    def yielded_seconds(self) -> float:
-        return self._yielded
+    def slots_given_away(self) -> int:
+        return self._pacer.given_away if self._pacer is not None else 0
 
     async def _send_once(self, user: User, night: date) -> SendOutcome:
-        limiter = self._limiter if self._limiter is not None else contextlib.nullcontext()
         try:
-            if self._yielded > 0:
-                owed, self._yielded = self._yielded, 0.0
-                await asyncio.sleep(owed)
-            async with limiter:
-                return await self._send(user, night)
+            if self._pacer is not None:
+                loop = asyncio.get_running_loop()
+                wait = self._pacer.reserve(loop.time()) - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+            return await self._send(user, night)
         except Exception:
             log.exception("sending the check-in to user %s raised", user.user_id)
             return SendOutcome(SendResult.FAILED)
+
+
+class Pacer:
+    """Evenly spaced send slots, `interval` apart, handed out in order.
+
+    A token bucket (aiolimiter) can only be waited on; here a slot can also be given away
+    without waiting: a reply to a person takes the next free slot and every check-in after it
+    moves one slot later, so replies plus broadcast stay at the set rate while replies never
+    wait. At most `MAX_AHEAD` seconds of slots are given away, so a burst of replies slows
+    the broadcast down but never stops it.
+    """
+
+    MAX_AHEAD = 1.0
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.given_away = 0
+        self._next = 0.0
+
+    def reserve(self, now: float) -> float:
+        """The loop time at which the caller may send; the slot after it is the next one."""
+        slot = max(self._next, now)
+        self._next = slot + self.interval
+        return slot
+
+    def give_away(self, now: float) -> None:
+        if self._next - now < self.MAX_AHEAD:
+            self.reserve(now)
+            self.given_away += 1
 
 
 def _settings(user: User) -> tuple[time, ZoneInfo] | None:

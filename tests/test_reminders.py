@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import MovableClock
-from bot.reminders import ReminderDispatcher, SendOutcome, SendResult, TickReport
+from bot.reminders import Pacer, ReminderDispatcher, SendOutcome, SendResult, TickReport
 from bot.schedule import next_local_occurrence
 from bot.storage import Storage, User
 
@@ -369,21 +369,36 @@ async def test_batches_are_drained_in_one_tick(
     assert sorted(uid for uid, _, _ in send.calls) == list(range(1, 26))
 
 
-async def test_replies_make_the_broadcast_step_back_at_most_a_second(tmp_path: Path) -> None:
+def test_pacer_hands_out_even_slots_and_gives_some_away() -> None:
+    pacer = Pacer(0.05)  # 20 per second
+    assert [round(pacer.reserve(10.0), 2) for _ in range(3)] == [10.0, 10.05, 10.1]
+    pacer.give_away(10.0)  # a reply takes the next slot ...
+    assert round(pacer.reserve(10.0), 2) == 10.2  # ... and the broadcast moves one slot later
+    assert pacer.given_away == 1
+    # Later on, free slots start from now again.
+    assert pacer.reserve(50.0) == 50.0
+
+
+def test_a_burst_of_replies_takes_at_most_a_second_of_slots() -> None:
+    pacer = Pacer(0.05)
+    for _ in range(100):
+        pacer.give_away(10.0)
+    assert pacer.given_away == 20
+    assert round(pacer.reserve(10.0), 2) == 11.0
+
+
+async def test_unpaced_dispatch_gives_nothing_away(tmp_path: Path) -> None:
     storage = await Storage.open(tmp_path / "budget.db")
     try:
 
         async def send(user: User, night: date) -> SendOutcome:
             return SendOutcome(SendResult.SENT)
 
-        paced = ReminderDispatcher(storage, MovableClock(), send, rate_per_second=20)
-        paced.note_interactive_send()
-        assert paced.yielded_seconds == 0.05
-        for _ in range(100):
-            paced.note_interactive_send()
-        assert paced.yielded_seconds == 1.0
         unpaced = ReminderDispatcher(storage, MovableClock(), send, rate_per_second=0)
         unpaced.note_interactive_send()
-        assert unpaced.yielded_seconds == 0
+        assert unpaced.slots_given_away == 0
+        paced = ReminderDispatcher(storage, MovableClock(), send, rate_per_second=20)
+        paced.note_interactive_send()
+        assert paced.slots_given_away == 1
     finally:
         await storage.close()
