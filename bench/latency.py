@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import random
 import sys
 import time
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bench.common import (
+    AnyApp,
     BotRig,
     add_due_users,
     bot_rig,
@@ -42,6 +44,7 @@ from bench.common import (
     table,
 )
 from bot.fakeapi.emulator import InlineButton, SentMessage
+from handlers.common import Context
 
 SLOT = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
 FIRST_PRESSER = 1001
@@ -163,6 +166,30 @@ class Phases:
     loop_lag: dict[str, list[float]] = field(default_factory=dict)
 
 
+@dataclass
+class ReplyTrouble:
+    """What happened to the people's own replies when Telegram said "too many requests"."""
+
+    waited_out: int = 0  # 429s that RetryAfterLimiter waited out before sending again
+    failed: list[str] = field(default_factory=list)  # errors that reached the error handler
+
+    def install(self, app: AnyApp) -> None:
+        retry_log = logging.getLogger("bot.retry_after")
+        retry_log.addFilter(self._count_retry)
+
+        async def count_error(update: object, context: Context) -> None:
+            # Runs next to the bot's own error handler: a reply that raised never arrived.
+            self.failed.append(type(context.error).__name__)
+
+        app.add_error_handler(count_error)
+
+    def _count_retry(self, record: logging.LogRecord) -> bool:
+        if "retrying" in record.getMessage():
+            self.waited_out += 1
+            return False  # counted here; hundreds of identical warnings would bury the table
+        return True
+
+
 async def watch_loop(phase: list[str], lags: dict[str, list[float]]) -> None:
     while True:
         started = time.perf_counter()
@@ -175,6 +202,8 @@ async def measure(
 ) -> Phases:
     result = Phases()
     async with bot_rig(send_rate=rate, flood_per_second=30, start=SLOT) as rig:
+        trouble = ReplyTrouble()
+        trouble.install(rig.app)
         due = await add_due_users(
             rig, FIRST_DUE_USER, count, due_at=SLOT, zone="Europe/Berlin", local="07:00"
         )
@@ -193,11 +222,15 @@ async def measure(
         await asyncio.sleep(quiet_seconds)
         phase[0] = "dispatch"
         started = time.perf_counter()
+        began = time.monotonic()
         report = await rig.dispatcher.tick()
+        ended = time.monotonic()
         dispatch_seconds = time.perf_counter() - started
         phase[0] = "after"
         stop.set()
         await asyncio.gather(*tasks)
+        # A reply still waiting out a 429 lands within retry_after (1 s) plus its resend.
+        await asyncio.sleep(2)
         watcher.cancel()
         moments = rig.log.sends_to(due)
         limited = rig.emulator.stats.rate_limited
@@ -213,6 +246,20 @@ async def measure(
             f"(sendMessage {calls['sendMessage']:,}, editMessageText "
             f"{calls['editMessageText']:,}, answerCallbackQuery "
             f"{calls['answerCallbackQuery']:,} calls in the whole run)"
+        )
+        failed = ", ".join(sorted(set(trouble.failed))) or "none"
+        print(
+            f"people's replies: {trouble.waited_out} 429s waited out and sent again; "
+            f"{len(trouble.failed)} replies never arrived (errors: {failed})"
+        )
+        own = rig.log.sends_to(range(FIRST_PRESSER, FIRST_PRESSER + users))
+        during = sum(1 for moment in own if began <= moment <= ended)
+        both = sorted([*own, *moments])
+        print(
+            f"new messages to the people during the dispatch: {during:,} "
+            f"({during / dispatch_seconds:.1f}/s); check-ins and replies together: "
+            f"{(during + len(moments)) / dispatch_seconds:.1f}/s, busiest 1 s: "
+            f"{max_in_window([m for m in both if began <= m <= ended])}"
         )
     result.seconds = {"quiet": quiet_seconds, "dispatch": dispatch_seconds}
     for name in result.seconds:
