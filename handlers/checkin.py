@@ -130,12 +130,14 @@ async def on_startup(application: AnyApp) -> None:
     now = d.clock.now()
     # On the minute, so a 07:30 check-in leaves at 07:30:00 and not up to a minute late.
     first = TICK_SECONDS - (now.second + now.microsecond / 1_000_000)
+    # A tick that runs late (a busy loop, a clock moved forward) is still worth running: it
+    # only asks who is due now, so no grace limit, and missed ticks coalesce into one.
     queue.run_repeating(
         reminder_tick,
         interval=TICK_SECONDS,
         first=first,
         name=JOB_NAME,
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": 30},
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
 
 

@@ -310,7 +310,7 @@ def test_kidney_nudges_strong_and_calm() -> None:
 def test_nerve_nudge_names_what_led_to_it() -> None:
     result = logic.evaluate(CONTENT, {**CALM, "nerve": ("numb", "trip")})
     nerve = next(n for n in result.nudges if n.rule_id == "nerve_signs")
-    assert nerve.reasons == ("numbness or pins and needles", "tripping or a dragging foot")
+    assert nerve.reasons == ("numbness or pins and needles", "tripping or poor balance")
     assert nerve.level.id == "see_doctor"
 
 

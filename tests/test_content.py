@@ -107,10 +107,20 @@ def test_medical_wording_rules(content: Content) -> None:
     ).lower()
     for disease in ("diabetes", "neuropathy", "sclerosis", "parkinson", "b12", "guillain"):
         assert disease not in nerve_texts, disease
-    assert "not a sign of nerve damage" in nerve.explanation
+    assert "damage" not in nerve_texts
+    assert "very rarely a sign of a nerve problem" in nerve.explanation
     medication = content.cause("medication")
     assert medication is not None
     assert any("do not stop or change" in tip.lower() for tip in medication.tips)
+    # Advice to drink more must not override a doctor's fluid limit (kidney or heart disease),
+    # and naming water pills brings the "do not stop it yourself" line with it.
+    for cause_id in ("dehydration", "electrolytes"):
+        fluids = content.cause(cause_id)
+        assert fluids is not None
+        assert "keep to their advice" in " ".join(fluids.tips), cause_id
+    electrolytes = content.cause("electrolytes")
+    assert electrolytes is not None and "water pills" in electrolytes.explanation
+    assert any("do not stop or change" in tip.lower() for tip in electrolytes.tips)
     for cause in content.causes:
         assert cause.sources and 1 <= len(cause.tips) <= 2
         assert "diagnos" not in cause.explanation.lower()

@@ -98,7 +98,7 @@ async def test_progress_says_about_and_counts_up(world: World) -> None:
         ([["Weakness/tingling spreading"]], "112", "emergency"),
         ([["Trouble swallowing"]], "112", "emergency"),
         ([["Sudden weakness of one side"]], "112", "emergency"),
-        ([["Dark urine"]], "112", "emergency"),
+        ([["Cola-coloured"]], "112", "emergency"),
         ([["None of these"], ["One calf swollen"]], "today", "urgent"),
         ([["None of these"], ["Cramp over 10 min"]], "today", "urgent"),
         ([["None of these"], ["Tingling lips"]], "today", "urgent"),

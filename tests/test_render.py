@@ -129,7 +129,7 @@ def test_calm_result() -> None:
 def test_result_with_causes_and_nudges() -> None:
     answers = {**CALM, "caffeine": ("high",), "kidney": ("ankles", "urine")}
     screen = render_result(CONTENT, logic.evaluate(CONTENT, answers))
-    assert "<b>1. Kidney function</b>" in screen.text
+    assert "<b>1. Declining kidney function</b>" in screen.text
     assert "<b>2. Caffeine and stimulants</b>" in screen.text
     assert "What in your answers points to it: Caffeine: 4 or more a day" in screen.text
     assert "What to do: Book a doctor's appointment" in screen.text
