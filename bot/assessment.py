@@ -207,22 +207,25 @@ def _reasons(
     effective: Mapping[str, tuple[str, ...]],
     flags: set[str],
 ) -> tuple[str, ...]:
-    reasons: list[str] = []
+    """What in the answers made a rule fire: flag phrases, and "Where: Calves, Rib cage"
+    with every chosen option of one question on one line, in the order the rule names them."""
+    reasons: dict[str, list[str]] = {}  # a flag phrase -> [], or a question's short -> labels
     for _, leaf, negated in cond.leaves(condition):
         if negated:
             continue
-        found: list[str] = []
         if isinstance(leaf, cond.HasFlag) and leaf.flag in flags:
-            found.append(content.flags.get(leaf.flag, leaf.flag))
+            reasons.setdefault(content.flags.get(leaf.flag, leaf.flag), [])
         elif isinstance(leaf, cond.ChoseAny):
             question = content.question(leaf.question)
-            if question is not None:
-                for oid in effective.get(leaf.question, ()):
-                    line = _evidence_line(question, oid) if oid in leaf.options else None
-                    if line is not None:
-                        found.append(line)
-        reasons.extend(reason for reason in found if reason not in reasons)
-    return tuple(reasons)
+            if question is None:
+                continue
+            for oid in effective.get(leaf.question, ()):
+                option = question.option(oid) if oid in leaf.options else None
+                if option is not None:
+                    labels = reasons.setdefault(f"{question.short}: ", [])
+                    if option.label not in labels:
+                        labels.append(option.label)
+    return tuple(key + ", ".join(labels) if labels else key for key, labels in reasons.items())
 
 
 def evaluate(content: Content, answers: Answers) -> Result:

@@ -72,6 +72,7 @@ REQUIRED_TEXTS = (
     "hint.unknown_command",
     "hint.no_questionnaire",
     "stale.button",
+    "stale.nothing_open",
     "stale.not_yours",
     "stale.updated",
     "stale.updated_button",
@@ -83,6 +84,9 @@ REQUIRED_TEXTS = (
     "q.multi_hint",
     "q.pick_one",
     "q.pick_some",
+    "q.exclusive_swapped",
+    "start.moved",
+    "start.abandoned",
     "result.title",
     "result.causes_heading",
     "result.causes_intro",
@@ -117,6 +121,8 @@ CALLBACK_ANSWER_TEXTS = (
     "start.consent_first",
     "q.pick_one",
     "q.pick_some",
+    "q.exclusive_swapped",
+    "stale.nothing_open",
     "group.private_only_short",
 )
 

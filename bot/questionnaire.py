@@ -162,6 +162,19 @@ class Questionnaire:
 
         if press.state is not None:
             return Outcome(notice=stale, screen=await self.screen_for(started))
+        if question.kind == "multi" and any(
+            not self._exclusive(question.id, o) for o in answers.get(question.id, ())
+        ):
+            # "Not sure" after ticking boxes: clearing them silently could drop "Pregnant".
+            # Show the swap and let Done (or a second tap) confirm it.
+            await self.storage.save_answer(
+                started.id, question.id, (option.id,), self._now(), current_question=question.id
+            )
+            answers = {**answers, question.id: (option.id,)}
+            return Outcome(
+                notice=self.content.raw_text("q.exclusive_swapped"),
+                screen=render_question(self.content, started.id, question, answers),
+            )
         return await self._advance(started, question.id, (option.id,), answers)
 
     def _exclusive(self, qid: str, oid: str) -> bool:
@@ -191,7 +204,11 @@ class Questionnaire:
             return Outcome(screen=render_question(self.content, started.id, following, answers))
         result = logic.evaluate(self.content, answers)
         await self.storage.finish_assessment(
-            started.id, level=result.level.id, result=result.to_json(), now=self._now()
+            started.id,
+            level=result.level.id,
+            result=result.to_json(),
+            now=self._now(),
+            keep=tuple(logic.effective_answers(self.content, answers)),
         )
         return Outcome(screen=render_result(self.content, result), finished=True)
 
@@ -199,7 +216,7 @@ class Questionnaire:
         """Answer an out-of-date button and bring the person back to where they really are."""
         current = await self.storage.get_open_assessment(user_id)
         if current is None:
-            return Outcome(notice=notice)
+            return Outcome(notice=self.content.raw_text("stale.nothing_open"))
         return Outcome(
             notice=notice,
             screen=await self.screen_for(current),

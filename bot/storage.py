@@ -41,7 +41,7 @@ import asyncio
 import json
 import math
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -500,17 +500,36 @@ class Storage:
         return {row["question_id"]: tuple(json.loads(row["value"])) for row in rows}
 
     async def finish_assessment(
-        self, assessment_id: int, *, level: str, result: dict[str, Any], now: datetime
+        self,
+        assessment_id: int,
+        *,
+        level: str,
+        result: dict[str, Any],
+        now: datetime,
+        keep: Collection[str] | None = None,
     ) -> bool:
         """Store the result. False, and no change, if the assessment is not open (a duplicate
-        delivery of the last button press)."""
+        delivery of the last button press).
+
+        `keep`: the questions on the final path. Answers to others (a question that a changed
+        earlier answer now skips) are removed with the same commit, so what is stored, and
+        exported for a doctor, is what the result was made of."""
         async with self._transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE assessments SET status = 'finished', finished_at = ?, level = ?, "
                 "result = ? WHERE id = ? AND status = 'open'",
                 (_iso(now), level, _json(result), assessment_id),
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            if keep is not None:
+                marks = ", ".join("?" * len(keep))
+                await tx.execute(
+                    "DELETE FROM answers WHERE assessment_id = ? "
+                    f"AND question_id NOT IN ({marks})",
+                    (assessment_id, *keep),
+                )
+            return True
 
     async def list_assessments(self, user_id: int) -> list[Assessment]:
         rows = await self._fetch(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.questionnaire import Questionnaire
@@ -19,6 +21,8 @@ from handlers.common import (
     reply_text,
     send_screen,
 )
+
+log = logging.getLogger(__name__)
 
 _START_RE = re.compile(r"^s1:(agree|restart|check|continue:[0-9]{1,10})$")
 _DELETE_RE = re.compile(r"^x1:(yes|no)$")
@@ -37,12 +41,26 @@ def welcome_screen(context: Context) -> Screen:
     )
 
 
+async def retire_message(context: Context, chat_id: int, message_id: int | None, key: str) -> None:
+    """Take the buttons off a questionnaire message that is no longer the live one, so only
+    one message per questionnaire can be pressed."""
+    if message_id is None:
+        return
+    try:
+        await edit_screen(context, chat_id, message_id, Screen(deps(context).content.text(key)))
+    except TelegramError as error:  # the live questionnaire is already shown; this is tidying
+        log.warning("could not retire an old questionnaire message: %s", type(error).__name__)
+
+
 async def begin_questionnaire(context: Context, user_id: int, chat_id: int) -> None:
     """Start a fresh assessment (earlier finished ones stay) in a new message."""
-    flow = questionnaire(context)
-    started, screen = await flow.start(user_id)
+    d = deps(context)
+    previous = await d.storage.get_open_assessment(user_id)
+    started, screen = await questionnaire(context).start(user_id)
     sent = await send_screen(context, chat_id, screen)
-    await deps(context).storage.set_message_id(started.id, sent.message_id)
+    await d.storage.set_message_id(started.id, sent.message_id)
+    if previous is not None:
+        await retire_message(context, chat_id, previous.message_id, "start.abandoned")
 
 
 async def offer_or_begin(context: Context, user_id: int, chat_id: int) -> None:
@@ -83,11 +101,22 @@ async def start_command(update: Update, context: Context) -> None:
         await offer_or_begin(context, *who)
 
 
+async def check_again(context: Context, user_id: int, chat_id: int) -> None:
+    """A new questionnaire, unless answers of an unfinished one would be thrown away: then
+    the person chooses (an old "Start again" button must not silently discard them)."""
+    d = deps(context)
+    current = await d.storage.get_open_assessment(user_id)
+    if current is not None and await d.storage.get_answers(current.id):
+        await offer_or_begin(context, user_id, chat_id)
+        return
+    await begin_questionnaire(context, user_id, chat_id)
+
+
 async def check_command(update: Update, context: Context) -> None:
     """Starts the questionnaire again (after consent)."""
     who = await _consented(update, context)
     if who is not None:
-        await begin_questionnaire(context, *who)
+        await check_again(context, *who)
 
 
 async def start_button(update: Update, context: Context) -> None:
@@ -140,8 +169,13 @@ async def start_button(update: Update, context: Context) -> None:
         message_id = query.message.message_id if query.message is not None else None
         shown = await edit_or_send(context, chat.id, message_id, screen)
         await d.storage.set_message_id(current.id, shown)
+        if current.message_id != shown:
+            await retire_message(context, chat.id, current.message_id, "start.moved")
         return
     await answer_query(query)
+    if action == "check":
+        await check_again(context, user.id, chat.id)
+        return
     if query.message is not None and action == "restart":
         await edit_screen(
             context, chat.id, query.message.message_id, Screen(d.content.text("start.restarted"))

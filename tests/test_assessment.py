@@ -339,3 +339,37 @@ def test_after_back_the_next_question_is_the_following_one_even_if_answered() ->
     # Back to "age" and the same answer again: on to "health", not to the end.
     assert logic.next_question(CONTENT, answers, "age").id == "health"  # type: ignore[union-attr]
     assert logic.next_question(CONTENT, answers, "lately") is None
+
+
+def test_reasons_put_one_questions_answers_on_one_line() -> None:
+    answers = {**CALM, "where": ("calves", "belly", "ribs"), "length": ("mins",)}
+    result = logic.evaluate(CONTENT, answers)
+    trunk = next(n for n in result.nudges if n.rule_id == "trunk_cramps")
+    assert trunk.level.id == "see_doctor"
+    assert trunk.reasons == ("Where: Stomach or belly, Rib cage or chest, Calves",)
+
+
+def test_anyone_on_a_medicine_hears_not_to_stop_it() -> None:
+    # Salts outrank the medicine cause here, and a long result keeps one tip per cause: the
+    # "do not stop or change" line must still be in what the person reads.
+    answers = {
+        **CALM,
+        "age": ("a65",),
+        "health": ("kidney",),
+        "meds": ("regular",),
+        "which": ("diuretic",),
+        "kidney": ("ankles",),
+        "lately": ("exercise", "tired"),
+    }
+    result = logic.evaluate(CONTENT, answers)
+    assert "medication" not in [m.cause.id for m in result.causes]
+    text = render_result(CONTENT, result).text
+    assert "do not stop or change" in text
+
+
+def test_risk_factors_alone_do_not_put_the_kidneys_first() -> None:
+    answers = {**CALM, "age": ("a65",), "health": ("diabetes", "bp")}
+    result = logic.evaluate(CONTENT, answers)
+    assert "kidney" not in [m.cause.id for m in result.causes]
+    assert result.level.id == "self_care"
+    assert any(n.rule_id == "kidney_calm" for n in result.nudges)

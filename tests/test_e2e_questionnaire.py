@@ -522,3 +522,110 @@ async def test_back_then_forward_one_question_at_a_time(world: World) -> None:
     await alex.press("✓ Under 40")
     assert alex.last_text().startswith("Question 8 of about")
     assert "☑ None of these" in alex.buttons() or "✓ None of these" in alex.buttons()
+
+
+# --- no answers lost, one live questionnaire message ------------------------------------------
+
+
+def live_question_messages(person: TelegramUser) -> list[Any]:
+    return [m for m in person.messages() if m.keyboard and "Question" in m.text]
+
+
+async def test_old_start_again_button_offers_to_continue_not_discard(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM)
+    result_message = alex.keyboard_message().message_id
+    await alex.press("Start again")
+    await answer(alex, CALM[:5])
+    await alex.press("Start again", message_id=result_message)
+    assert "did not finish" in alex.last_text()
+    assert alex.buttons() == ["Continue", "Start over"]
+    opened = [a for a in await world.storage.list_assessments(1001) if a.status == "open"]
+    assert len(opened) == 1
+    assert len(await world.storage.get_answers(opened[0].id)) == 5
+    await alex.press("Continue")
+    assert "Question 6 of about" in alex.last_text()
+    # The questionnaire moved down: the message it left is no longer pressable.
+    assert len(live_question_messages(alex)) == 1
+    assert any("continues in a newer message" in m.text for m in alex.messages())
+
+
+async def test_start_again_twice_leaves_one_live_questionnaire(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM)
+    result_message = alex.keyboard_message().message_id
+    await alex.press("Start again", message_id=result_message)
+    await alex.press("Start again", message_id=result_message)
+    assert len(live_question_messages(alex)) == 1
+    assert any("left unfinished" in m.text for m in alex.messages())
+    statuses = sorted(a.status for a in await world.storage.list_assessments(1001))
+    assert statuses == ["abandoned", "finished", "open"]
+
+
+async def test_check_with_answers_open_offers_a_choice(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM[:3])
+    await alex.send("/check")
+    assert alex.buttons() == ["Continue", "Start over"]
+    await alex.press("Start over")
+    assert "Question 1 of about" in alex.last_text()
+    assert len(live_question_messages(alex)) == 1
+
+
+async def test_skipped_answer_is_not_kept_after_the_result(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM[:8])
+    await answer(alex, [["Yes, for a while"], ["Water pills"], ["Done"], ["Back"], ["Back"]])
+    await alex.press("No")
+    await answer(alex, CALM[9:])
+    (done,) = await world.storage.list_assessments(1001)
+    answers = await world.storage.get_answers(done.id)
+    assert answers["meds"] == ("none",)
+    assert "which" not in answers
+    assert all(row["question_id"] != "which" for row in await world.storage.list_answers(1001))
+
+
+async def test_not_sure_after_ticks_shows_the_swap_before_moving_on(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM[:7])
+    assert "Do any of these apply to you?" in alex.last_text()
+    await alex.press("Pregnant")
+    await alex.press("Diabetes")
+    notice = await alex.press("Not sure")
+    assert "ticks are cleared" in notice
+    assert "Do any of these apply to you?" in alex.last_text()  # still on the same question
+    assert "✓ Not sure" in alex.buttons() or "☑ Not sure" in alex.buttons()
+    assert "☐ Pregnant" in alex.buttons()
+    await alex.press("Pregnant")  # changed their mind: the ticks come back, "Not sure" goes
+    assert "☑ Pregnant" in alex.buttons()
+    await alex.press("Done")
+    opened = [a for a in await world.storage.list_assessments(1001) if a.status == "open"]
+    assert (await world.storage.get_answers(opened[0].id))["health"] == ("pregnant",)
+
+
+async def test_not_sure_after_ticks_then_done_stores_not_sure(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM[:7])
+    await alex.press("Diabetes")
+    await alex.press("Not sure")
+    await alex.press("Done")
+    assert "Do you take any medicine regularly?" in alex.last_text()
+    opened = [a for a in await world.storage.list_assessments(1001) if a.status == "open"]
+    assert (await world.storage.get_answers(opened[0].id))["health"] == ("unsure",)
+
+
+async def test_question_button_after_delete_points_to_check(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    message_id = alex.keyboard_message().message_id
+    data = alex.callback_data("None of these")
+    await alex.send("/delete")
+    await alex.press("Yes")
+    notice = await alex.press_data(data, message_id=message_id)
+    assert "/check starts a new questionnaire" in notice
