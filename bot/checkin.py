@@ -288,16 +288,18 @@ def render_checkin(
     *,
     ask_weakness: bool,
     warnings: Sequence[DiaryWarning] = (),
+    held: bool = False,
 ) -> Screen:
     """The check-in message for its current step; once complete, a short thank-you with a
     summary and `warnings` (from bot.diary, already filtered for repeats) or a calm line.
 
     A cramp going on right now (urgent) and dark urine (emergency) are shown from the answers
-    themselves, whether or not the caller passed them in `warnings`.
+    themselves, whether or not the caller passed them in `warnings`. `held`: a warning sign
+    is there but was shown in the last week, so the calm line would be wrong.
     """
     step = next_step(answers, ask_weakness=ask_weakness)
     if step is None:
-        return _render_done(texts, night, answers, warnings)
+        return _render_done(texts, night, answers, warnings, held)
 
     parts = [f"<b>{fill(texts, 'checkin.header', night=short_date(night))}</b>"]
     if answers.get("now") is True and step == "longest":
@@ -312,7 +314,11 @@ def render_checkin(
 
 
 def _render_done(
-    texts: Texts, night: date, answers: Mapping[str, Any], warnings: Sequence[DiaryWarning]
+    texts: Texts,
+    night: date,
+    answers: Mapping[str, Any],
+    warnings: Sequence[DiaryWarning],
+    held: bool,
 ) -> Screen:
     shown = list(warnings)
     reasons = {w.reason for w in shown}
@@ -325,6 +331,8 @@ def _render_done(
     parts = [thanks, "\n".join(_summary(texts, answers))]
     if shown:
         parts.extend(w.text for w in shown)
+    elif held:
+        parts.append(texts.text("checkin.calm.held"))
     else:
         parts.append(
             texts.text("checkin.calm.cramps" if had_cramps(answers) else "checkin.calm.quiet")

@@ -32,6 +32,10 @@ from bot.ui import Screen
 
 # Marks a night the person chose to skip: not an entry, but not an open check-in either.
 SKIPPED = "skipped"
+# Stored with a finished night: the warning reasons shown, and those held back (shown less
+# than a week ago), so the check-in message can be drawn again exactly as it was.
+WARNED = "warned"
+HELD = "held"
 SNOOZE = timedelta(hours=1)
 # A check-in may be answered on its morning or the day after; later presses are too old.
 ANSWER_DAYS = 2
@@ -90,8 +94,11 @@ class CheckinFlow:
         answers: Mapping[str, Any],
         ask: bool,
         shown: Sequence[DiaryWarning] = (),
+        held: bool = False,
     ) -> Screen:
-        return render_checkin(self.content, night, answers, ask_weakness=ask, warnings=shown)
+        return render_checkin(
+            self.content, night, answers, ask_weakness=ask, warnings=shown, held=held
+        )
 
     # --- sending ---------------------------------------------------------------------------------
 
@@ -150,33 +157,47 @@ class CheckinFlow:
                 # A second message for this night (a repeated send), answered in the other
                 # one: its buttons go, so only one check-in per night stays live.
                 return Outcome(notice=stale, screen=Screen(self.content.text("checkin.moved")))
-            ask = should_ask_weakness([*others, _Night(night, answers)], night)
-            return Outcome(notice=stale, screen=self._screen(night, answers, ask))
+            history = [*others, _Night(night, answers)]
+            ask = should_ask_weakness(history, night)
+            # A repeated Done (double tap, redelivery, a retry after a failed edit) shows
+            # what the first one decided, never a calm line over a warning.
+            found = warnings_for(history, night, texts=self.content)
+            warned = set(answers.get(WARNED) or ())
+            shown = [w for w in found if w.reason in warned]
+            held = bool(answers.get(HELD))
+            return Outcome(notice=stale, screen=self._screen(night, answers, ask, shown, held))
         if new.get(SKIPPED):
             new = {**new, SKIPPED: None}  # answering after all: no longer skipped
         history = [*others, _Night(night, new)]
         ask = should_ask_weakness(history, night)
         complete = is_complete(new, ask_weakness=ask)
+        shown: list[DiaryWarning] = []
+        held: list[str] = []
+        if complete:
+            shown, held = await self._warnings_to_show(user_id, night, history)
+            # Kept with the night, so a repeated Done shows the same advice again.
+            if shown or held or new.get(WARNED) or new.get(HELD):
+                new = {**new, WARNED: [w.reason for w in shown], HELD: held}
         # Each answer is stored as it is given, so a restart loses nothing.
         await self.storage.upsert_diary(
             user_id, night, new, now, complete=complete, checkin_message_id=message_id
         )
         if not complete:
             return Outcome(screen=self._screen(night, new, ask))
-        shown = await self._warnings_to_show(user_id, night, history)
-        return Outcome(screen=self._screen(night, new, ask, shown))
+        for warning in shown:
+            await self.storage.record_nudge(user_id, warning.reason, now)
+        return Outcome(screen=self._screen(night, new, ask, shown, bool(held)))
 
     async def _warnings_to_show(
         self, user_id: int, night: date, history: list[_Night]
-    ) -> list[DiaryWarning]:
-        """Warning signs, a reason at most once a week (emergency and urgent always), recorded."""
-        now = self.clock.now()
+    ) -> tuple[list[DiaryWarning], list[str]]:
+        """Warning signs to show (a reason at most once a week; emergency and urgent always),
+        and the reasons held back because they were shown less than a week ago."""
         found = warnings_for(history, night, texts=self.content)
         last = {w.reason: await self.storage.last_nudge_at(user_id, w.reason) for w in found}
-        shown = filter_repeats(found, last, now)
-        for warning in shown:
-            await self.storage.record_nudge(user_id, warning.reason, now)
-        return shown
+        shown = filter_repeats(found, last, self.clock.now())
+        kept = {w.reason for w in shown}
+        return shown, [w.reason for w in found if w.reason not in kept]
 
     async def _action(self, known: User, entry: DiaryEntry, press: CheckinPress) -> Outcome:
         """Snooze (the same check-in again in an hour) or Skip today; first step only."""

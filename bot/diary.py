@@ -40,7 +40,8 @@ FREQUENT_WINDOW = 14  # recorded nights looked at
 FREQUENT_MIN_CRAMP_NIGHTS = 8
 FREQUENT_MIN_RECORDED = 10
 TWITCH_MIN_DAYS = 10
-TWITCH_MIN_SPAN_DAYS = 15  # "more than two weeks": first to last twitch day at least 15 apart
+# "More than two weeks": first and last twitch day 14 days apart span 15 calendar days.
+TWITCH_MIN_SPAN_DAYS = 14
 TWITCH_WINDOW_DAYS = 42  # only recent twitching counts; an episode months ago is over
 WEAKNESS_WINDOW = 7
 WEAKNESS_MIN_NIGHTS = 3
@@ -248,7 +249,14 @@ def should_ask_weakness(
         asked.append(last_asked)
     if asked and night - max(asked) < WEAKNESS_EVERY:
         return False
-    recent = history[-WEAKNESS_WINDOW:]
+    # Entries are nights with an answer: a check-in sent but left unanswered, or skipped,
+    # says nothing either way and must not push real cramp nights out of the window.
+    answered = [
+        e
+        for e in history
+        if e.night == night or cramp_count(e.answers) is not None or "twitch" in e.answers
+    ]
+    recent = answered[-WEAKNESS_WINDOW:]
     flagged = sum(had_cramps(e.answers) or had_twitch(e.answers) for e in recent)
     return flagged >= WEAKNESS_MIN_NIGHTS
 

@@ -177,6 +177,7 @@ class ReminderDispatcher:
             new_next_at=following,
             new_slot_at=following,
             night=night,
+            now=now,
         )
         if not claimed:
             report.lost_claims += 1

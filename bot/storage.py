@@ -649,10 +649,14 @@ class Storage:
         new_next_at: datetime,
         new_slot_at: datetime,
         night: date,
+        now: datetime | None = None,
     ) -> bool:
         """Compare-and-set, committed before the send: only if next_reminder_at still equals
         `expected_next_at`, move it on and write the "sent" mark (last_checkin_night). False if
-        someone else moved it first (another dispatcher, a settings change)."""
+        someone else moved it first (another dispatcher, a settings change).
+
+        With `now`, the night's diary row is created in the same commit: the buttons of a
+        check-in that went out just before a crash (its message id never stored) still work."""
         async with self._transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE users SET next_reminder_at = ?, reminder_slot_at = ?, "
@@ -667,7 +671,16 @@ class Storage:
                     _epoch(expected_next_at),
                 ),
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            if now is not None:
+                await tx.execute(
+                    "INSERT INTO diary (user_id, night, answers, complete, recorded_at, "
+                    "updated_at) VALUES (?, ?, '{}', 0, ?, ?) "
+                    "ON CONFLICT (user_id, night) DO NOTHING",
+                    (user_id, night.isoformat(), _iso(now), _iso(now)),
+                )
+            return True
 
     async def retry_reminder(
         self,

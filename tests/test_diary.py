@@ -18,6 +18,7 @@ from bot.diary import (
     filter_repeats,
     history_view,
     insights_view,
+    short_date,
     should_ask_weakness,
     trend,
     warnings_for,
@@ -146,7 +147,8 @@ def twitch_entries(days: list[int]) -> list[Entry]:
     [
         ([0, 1, 2, 3, 4, 5, 6, 7, 15], False),  # 9 days over 15
         ([0, 1, 2, 3, 4, 5, 6, 7, 8, 15], True),  # 10 days, first to last 15 days apart
-        ([0, 1, 2, 3, 4, 5, 6, 7, 8, 14], False),  # 10 days, only 14 apart
+        ([0, 1, 2, 3, 4, 5, 6, 7, 8, 14], True),  # 10 days over 15 calendar days
+        ([0, 1, 2, 3, 4, 5, 6, 7, 8, 13], False),  # 10 days over exactly two weeks
     ],
 )
 def test_twitching_on_10_days_over_more_than_two_weeks(days: list[int], warned: bool) -> None:
@@ -154,7 +156,8 @@ def test_twitching_on_10_days_over_more_than_two_weeks(days: list[int], warned: 
     assert ("long_twitching" in reasons(warnings)) is warned
     if warned:
         assert warnings[0].level == "see_doctor"
-        assert "twitching on 10 days between 1 Mar and 16 Mar" in warnings[0].text
+        last = short_date(night(days[-1]))
+        assert f"twitching on 10 days between 1 Mar and {last}" in warnings[0].text
         assert "very rarely" in warnings[0].text  # reassurance comes with it
 
 
