@@ -163,9 +163,11 @@ class CheckinFlow:
             # what the first one decided, never a calm line over a warning.
             found = warnings_for(history, night, texts=self.content)
             warned = set(answers.get(WARNED) or ())
-            shown = [w for w in found if w.reason in warned]
-            held = bool(answers.get(HELD))
-            return Outcome(notice=stale, screen=self._screen(night, answers, ask, shown, held))
+            again = [w for w in found if w.reason in warned]
+            was_held = bool(answers.get(HELD))
+            return Outcome(
+                notice=stale, screen=self._screen(night, answers, ask, again, was_held)
+            )
         if new.get(SKIPPED):
             new = {**new, SKIPPED: None}  # answering after all: no longer skipped
         history = [*others, _Night(night, new)]
