@@ -252,8 +252,13 @@ class Transcript:
             self.shown.append(self._plain(message))
             self._print(self._render(message))
             return
-        if event.kind == "edited":
+        if event.kind == "edited" and message.text != before:
             self.shown.append(self._plain(message))
+        elif event.kind == "edited" and message.keyboard:
+            # Only the buttons are new; the text was there before, so `expect` must not find
+            # it again (it would pass on an old message).
+            plain = render_message(message, ansi=False, numbered=True)
+            self.shown.append("\n".join(plain[-len(message.keyboard) :]))
         if self.tty:
             self._redraw()
         elif event.kind == "edited" and message.text == before:

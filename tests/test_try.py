@@ -156,6 +156,19 @@ def test_console_script_path_runs_a_script_in_a_subprocess(tmp_path: Path) -> No
 # ---------------------------------------------------------------------- script failures
 
 
+async def test_expect_does_not_see_old_text_when_only_buttons_were_removed(
+    tmp_path: Path,
+) -> None:
+    code, out, err = await run_script(
+        tmp_path, "send /start\npress 1\nexpect I store your answers\n"
+    )
+    assert code == 1
+    assert "bot> (edited: buttons removed)" in out
+    assert "script.txt:3: expected 'I store your answers'" in err
+    assert "  | bot> Question 1 of about" in err
+    assert "I store your answers" not in err.split("showed:", 1)[1]
+
+
 async def test_a_failing_expect_names_the_line_and_shows_what_the_bot_said(
     tmp_path: Path,
 ) -> None:
