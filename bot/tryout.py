@@ -669,6 +669,19 @@ async def try_main(
     except OSError as error:
         print(f"cramp-bot try: cannot read the script: {error}", file=err)
         return 2
+    except UnicodeDecodeError as error:
+        print(
+            f"cramp-bot try: cannot read the script {script}: it is not UTF-8 text "
+            f"(byte 0x{error.object[error.start]:02x} at position {error.start})",
+            file=err,
+        )
+        return 2
+    if files is not None:
+        try:
+            await asyncio.to_thread(check_files_dir, files)
+        except TryError as error:
+            print(f"cramp-bot try: {error}", file=err)
+            return 2
 
     made_files: list[Path] = []
 
@@ -714,6 +727,20 @@ async def try_main(
             print(f"cramp-bot try: {db}: {error}", file=err)
             return 2
     return 0  # pragma: no cover - every path above returns
+
+
+def check_files_dir(folder: Path) -> None:
+    """Makes sure files from the bot can be saved in `folder` (creating it), so a bad --files
+    is refused at the start, in one line, instead of failing at the first /export."""
+    if folder.exists() and not folder.is_dir():
+        raise TryError(f"--files {folder}: it is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise TryError(f"--files {folder}: cannot save files there ({reason})") from None
 
 
 def _isatty(stream: TextIO) -> bool:

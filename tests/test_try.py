@@ -156,6 +156,17 @@ def test_console_script_path_runs_a_script_in_a_subprocess(tmp_path: Path) -> No
 # ---------------------------------------------------------------------- script failures
 
 
+async def test_a_script_that_is_not_utf8_is_refused_in_one_line(tmp_path: Path) -> None:
+    script = tmp_path / "s.txt"
+    script.write_bytes(b"\xff\xfe bad\n")
+    code, out, err = await run_file(script)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"cramp-bot try: cannot read the script {script}: it is not UTF-8 text "
+        "(byte 0xff at position 0)\n"
+    )
+
+
 async def test_expect_does_not_see_old_text_when_only_buttons_were_removed(
     tmp_path: Path,
 ) -> None:
@@ -167,6 +178,34 @@ async def test_expect_does_not_see_old_text_when_only_buttons_were_removed(
     assert "script.txt:3: expected 'I store your answers'" in err
     assert "  | bot> Question 1 of about" in err
     assert "I store your answers" not in err.split("showed:", 1)[1]
+
+
+async def test_files_must_be_a_folder_that_can_be_written(tmp_path: Path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine", encoding="utf-8")
+    code, out, err = await run_file(FIXTURES / "emergency.txt", files=a_file)
+    assert (code, out) == (2, "")
+    assert err == f"cramp-bot try: --files {a_file}: it is a file, not a folder\n"
+    assert a_file.read_text(encoding="utf-8") == "mine"
+
+    under_a_file = a_file / "files"
+    code, out, err = await run_file(FIXTURES / "emergency.txt", files=under_a_file)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"cramp-bot try: --files {under_a_file}: cannot save files there (")
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write anywhere")
+async def test_files_in_a_read_only_folder_are_refused(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        code, out, err = await run_file(FIXTURES / "emergency.txt", files=locked / "files")
+    finally:
+        locked.chmod(0o700)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"cramp-bot try: --files {locked / 'files'}: cannot save files there (")
 
 
 async def test_a_failing_expect_names_the_line_and_shows_what_the_bot_said(
