@@ -20,9 +20,14 @@ What the terminal shows:
 Time: one MovableClock is shared by storage, handlers and the reminder dispatcher. With
 `--now "2026-11-26 08:00"` it is frozen at that moment (UTC unless a zone follows, e.g.
 `2026-11-26 08:00 Europe/Berlin` or `2026-11-26T08:00+01:00`) and moves only when told to;
-without --now it follows the real time (`:now` freezes it too). Moving it (`:now`, `:advance`)
-runs the reminder dispatcher once, so a morning check-in that became due arrives at once; while
-the clock is frozen the once-a-minute reminder job is paused (see `hold_timed_jobs`).
+without --now it follows the real time (`:now` freezes it too). The reminder dispatcher runs
+once right after start-up and once after every move (`:now`, `:advance`), so a morning check-in
+that is due arrives at once; while the clock is frozen the once-a-minute reminder job is paused
+(see `hold_timed_jobs`).
+
+A handler that crashes ends the wait for the bot at once (the error handler registered here
+sees it): the person is told "the bot failed: KeyError: ..." instead of waiting out a timeout,
+and the log line on stderr has no traceback (see `quiet_logging`).
 
 Scripted mode (`--script FILE`): see `parse_script`; a failed `expect` names the file and line
 and shows what the bot showed instead, and the run exits 1.
@@ -39,7 +44,8 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import AsyncIterator, Callable
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -82,6 +88,23 @@ _DURATION_RE = re.compile(r"(\d+)\s*([dhm])")
 
 class TryError(Exception):
     """Something the person asked for cannot be done; the message says why, in one line."""
+
+
+class BotFailed(TryError):
+    """A handler of the bot raised while handling what the person did."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(f"the bot failed: {describe_error(error)}")
+
+
+def describe_error(error: BaseException) -> str:
+    """`KeyError: 'q.back' (bot/render.py:75)`: type, message and where it was raised."""
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    frames = traceback.extract_tb(error.__traceback__)
+    if frames:
+        where = Path(frames[-1].filename)
+        text += f" ({where.parent.name}/{where.name}:{frames[-1].lineno})"
+    return text
 
 
 # ---------------------------------------------------------------------- time
@@ -252,8 +275,13 @@ class Transcript:
             self.shown.append(self._plain(message))
             self._print(self._render(message))
             return
-        if event.kind == "edited":
+        if event.kind == "edited" and message.text != before:
             self.shown.append(self._plain(message))
+        elif event.kind == "edited" and message.keyboard:
+            # Only the buttons are new; the text was there before, so `expect` must not find
+            # it again (it would pass on an old message).
+            plain = render_message(message, ansi=False, numbered=True)
+            self.shown.append("\n".join(plain[-len(message.keyboard) :]))
         if self.tty:
             self._redraw()
         elif event.kind == "edited" and message.text == before:
@@ -333,11 +361,17 @@ class TrySession:
     transcript: Transcript
     errors: list[BaseException]
     echo: bool
+    crashed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def bot_failed(self, error: BaseException) -> None:
+        """Called by the application's error handler for every exception a handler raised."""
+        self.errors.append(error)
+        self.crashed.set()
 
     async def send(self, text: str) -> None:
         self.transcript.start_action()
         self.transcript.you(text, echo=self.echo)
-        await self.conversation.send(text)
+        await self._until_handled(self.conversation.send(text))
 
     async def press_number(self, number: int) -> None:
         self.transcript.start_action()
@@ -354,7 +388,9 @@ class TrySession:
         if button.callback_data is None:
             raise TryError(f"button {number} opens a link in the browser: {button.url}")
         self.transcript.you(f"[{number}] {button.text}", echo=self.echo)
-        await self.conversation.press_data(button.callback_data, message_id=message.message_id)
+        await self._until_handled(
+            self.conversation.press_data(button.callback_data, message_id=message.message_id)
+        )
 
     async def press_label(self, label: str) -> None:
         self.transcript.start_action()
@@ -367,18 +403,28 @@ class TrySession:
             raise TryError(str(error)) from None
         button = next(b for row in message.keyboard for b in row if b.callback_data == data)
         self.transcript.you(f"[{button.text}]", echo=self.echo)
-        await self.conversation.press_data(data, message_id=message.message_id)
+        await self._until_handled(
+            self.conversation.press_data(data, message_id=message.message_id)
+        )
 
     async def set_now(self, moment: datetime) -> None:
         self.transcript.start_action()
         self.clock.set(moment, frozen=True)
         self.hold_timed_jobs()
-        await self._clock_moved()
+        self.transcript.note(f"(the clock now says {describe(self.clock.now())})")
+        await self._until_handled(self._send_due_check_ins())
 
     async def advance(self, delta: timedelta) -> None:
         self.transcript.start_action()
         self.clock.advance(delta)
-        await self._clock_moved()
+        self.transcript.note(f"(the clock now says {describe(self.clock.now())})")
+        await self._until_handled(self._send_due_check_ins())
+
+    async def catch_up(self) -> None:
+        """Sends the check-ins already due when the session starts: with a frozen clock the
+        reminder job never runs, and even on real time its first tick is up to a minute away."""
+        self.transcript.start_action()
+        await self._until_handled(self._send_due_check_ins(quiet=True))
 
     def hold_timed_jobs(self) -> None:
         """While the clock is frozen, PTB's timed jobs (the once-a-minute reminder tick) are
@@ -389,18 +435,48 @@ class TrySession:
         if queue is not None and queue.scheduler.running:
             queue.scheduler.pause()
 
-    async def _clock_moved(self) -> None:
-        self.transcript.note(f"(the clock now says {describe(self.clock.now())})")
+    async def _send_due_check_ins(self, *, quiet: bool = False) -> None:
         dispatcher = self.deps.dispatcher
         if dispatcher is None:
-            self.transcript.note(NO_REMINDERS)
+            if not quiet:
+                self.transcript.note(NO_REMINDERS)
             return
         try:
-            await dispatcher.tick()
+            report = await dispatcher.tick()
         except Exception as error:  # shown to the person; the session itself goes on
-            logging.getLogger(__name__).exception("reminder tick failed")
-            raise TryError(f"sending the due check-ins failed: {error!r}") from error
+            raise BotFailed(error) from error
         await self.conversation.wait_idle()
+        if report.failed:
+            # The dispatcher logged why (one line each) and carries on for everybody else;
+            # here there is only one person, so their missing check-in is the news.
+            raise TryError(f"{report.failed} due check-in(s) could not be sent (see the log)")
+
+    async def _until_handled(self, work: Awaitable[object]) -> None:
+        """Waits for `work` (the bot handling one thing), but a handler crash ends the wait
+        at once: the crashed handler may never answer the press, and waiting out the
+        conversation's timeout would hide the real error behind "timed out"."""
+        self.errors.clear()
+        self.crashed.clear()
+        waiting = asyncio.ensure_future(work)
+        crash = asyncio.ensure_future(self.crashed.wait())
+        try:
+            await asyncio.wait({waiting, crash}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            crash.cancel()
+            if not waiting.done():
+                waiting.cancel()
+                await asyncio.wait({waiting})
+        if not self.errors:
+            await waiting  # its TryError or HarnessTimeout, if any
+            return
+        if not waiting.cancelled():
+            # Taken so asyncio does not warn about it: the crash is the cause, and a
+            # follow-on error would only confuse.
+            waiting.exception()
+        # Let the error handler's apology (a message to the person) reach the screen.
+        with contextlib.suppress(HarnessTimeout):
+            await self.conversation.wait_idle()
+        raise BotFailed(self.errors[0])
 
 
 def describe(moment: datetime) -> str:
@@ -430,21 +506,22 @@ async def open_session(
             request=InProcessRequest(emulator),
             get_updates_request=InProcessRequest(emulator),
         )
-        errors: list[BaseException] = []
-
-        async def collect(update: object, context: Any) -> None:
-            if context.error is not None:
-                errors.append(context.error)
-
-        app.add_error_handler(collect)
         conversation = Conversation(
             emulator, USER_ID, first_name=FIRST_NAME, idle_check=application_idle(app)
         )
         transcript = Transcript(emulator, USER_ID, out, tty, files_dir)
+        session = TrySession(app, deps, clock, conversation, transcript, [], echo)
+
+        async def report(update: object, context: Any) -> None:
+            if context.error is not None:
+                session.bot_failed(context.error)
+
+        # Added after the production handler (handlers/errors.py), so by the time this one
+        # runs the person has had the bot's apology; it only tells the session.
+        app.add_error_handler(report)
         unsubscribe = emulator.subscribe(transcript.on_event)
         try:
             async with running(app, poll_timeout=10):
-                session = TrySession(app, deps, clock, conversation, transcript, errors, echo)
                 if now is not None:
                     session.hold_timed_jobs()
                 yield session
@@ -538,9 +615,6 @@ async def run_steps(session: TrySession, steps: list[Step], name: str, err: Text
                 return 1
         except (TryError, HarnessTimeout) as error:
             print(f"{where}: {step.verb} {step.argument}: {error}", file=err)
-            return 1
-        if session.errors:
-            print(f"{where}: the bot failed: {session.errors[0]!r}", file=err)
             return 1
     return 0
 
@@ -664,6 +738,19 @@ async def try_main(
     except OSError as error:
         print(f"cramp-bot try: cannot read the script: {error}", file=err)
         return 2
+    except UnicodeDecodeError as error:
+        print(
+            f"cramp-bot try: cannot read the script {script}: it is not UTF-8 text "
+            f"(byte 0x{error.object[error.start]:02x} at position {error.start})",
+            file=err,
+        )
+        return 2
+    if files is not None:
+        try:
+            await asyncio.to_thread(check_files_dir, files)
+        except TryError as error:
+            print(f"cramp-bot try: {error}", file=err)
+            return 2
 
     made_files: list[Path] = []
 
@@ -690,6 +777,11 @@ async def try_main(
                 files_dir=files_dir,
             ) as session:
                 if steps is not None:
+                    try:
+                        await session.catch_up()
+                    except (TryError, HarnessTimeout) as error:
+                        print(f"{script}: at the start: {error}", file=err)
+                        return 1
                     return await run_steps(session, steps, str(script), err)
                 clock = describe(session.clock.now())
                 session.transcript.note(
@@ -698,6 +790,10 @@ async def try_main(
                     "Type /start to begin, a number to press a button, :help for more, "
                     "Ctrl-D to leave."
                 )
+                try:
+                    await session.catch_up()
+                except (TryError, HarnessTimeout) as error:
+                    session.transcript.note(f"(!) {error}")
                 return await interact(
                     session, stdin, out, prompt="you> " if interactive_tty else ""
                 )
@@ -711,6 +807,20 @@ async def try_main(
     return 0  # pragma: no cover - every path above returns
 
 
+def check_files_dir(folder: Path) -> None:
+    """Makes sure files from the bot can be saved in `folder` (creating it), so a bad --files
+    is refused at the start, in one line, instead of failing at the first /export."""
+    if folder.exists() and not folder.is_dir():
+        raise TryError(f"--files {folder}: it is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise TryError(f"--files {folder}: cannot save files there ({reason})") from None
+
+
 def _isatty(stream: TextIO) -> bool:
     try:
         return stream.isatty()
@@ -718,10 +828,24 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
+class OneLineFormatter(logging.Formatter):
+    """A log record as one line: an exception as its type, message and place, never a
+    traceback, which would push the conversation off a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        if record.exc_info and record.exc_info[1] is not None:
+            line += f": {describe_error(record.exc_info[1])}"
+        return line
+
+    def formatException(self, ei: Any) -> str:
+        return ""
+
+
 def quiet_logging() -> None:
-    """Warnings and errors only, to stderr: the terminal is the conversation."""
+    """Warnings and errors only, to stderr, one line each: the terminal is the conversation."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)

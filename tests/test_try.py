@@ -4,6 +4,7 @@ demo it gives) cannot rot without a test failing."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import io
 import os
@@ -52,12 +53,28 @@ async def run_file(
     return code, out.getvalue(), err.getvalue()
 
 
-async def run_typed(tmp_path: Path, typed: str) -> tuple[int, str, str]:
+async def run_typed(tmp_path: Path, typed: str, *, now: str = EVENING) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = await try_main(
-        db=tmp_path / "typed.db", now=EVENING, stdin=io.StringIO(typed), out=out, err=err
+        db=tmp_path / "typed.db", now=now, stdin=io.StringIO(typed), out=out, err=err
     )
     return code, out.getvalue(), err.getvalue()
+
+
+def without_text(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+    """Content with one text missing, as a stale or hand-edited content set could be: the
+    handler that needs it raises KeyError (load_content's own check is bypassed)."""
+    import bot.tryout
+
+    load = bot.tryout.load_content
+
+    def broken() -> Any:
+        content = load()
+        return dataclasses.replace(
+            content, texts={name: text for name, text in content.texts.items() if name != key}
+        )
+
+    monkeypatch.setattr(bot.tryout, "load_content", broken)
 
 
 # ---------------------------------------------------------------------- whole conversations
@@ -108,6 +125,30 @@ async def test_morning_check_in_arrives_when_the_clock_moves(tmp_path: Path) -> 
     assert rows[1].startswith("2026-11-25")
 
 
+@pytest.mark.skipif(
+    not HAS_REMINDERS,
+    reason="handlers/reminders.py, checkin.py or diary.py does not exist yet (being built)",
+)
+async def test_a_check_in_due_at_the_start_arrives_at_once(tmp_path: Path) -> None:
+    db = tmp_path / "typed.db"
+    code, out, err = await run_file(FIXTURES / "optin.txt", db=db)
+    assert (code, err) == (0, ""), out + err
+    # Next morning, same database, clock frozen at 08:00: nothing moves it, yet it is there.
+    code, out, err = await run_script(
+        tmp_path,
+        "expect Morning check-in\nexpect night of 25 Nov\npress None\nexpect twitching\n",
+        now="2026-11-26 08:00",
+        db=db,
+    )
+    assert (code, err) == (0, ""), out + err
+    # Typing, too: the check-in comes right after the greeting, before anything is typed.
+    code, out, err = await run_typed(tmp_path, "", now="2026-11-27 08:00")
+    assert (code, err) == (0, "")
+    greeting, rest = out.split("Ctrl-D to leave.\n")
+    assert "(clock: Fri 2026-11-27 08:00 UTC)" in greeting
+    assert rest.startswith("bot> Morning check-in · the night of 26 Nov")
+
+
 async def test_moving_the_clock_without_reminders_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -126,26 +167,27 @@ async def test_moving_the_clock_without_reminders_says_so(
     assert "reminders are not available" in out
 
 
-def test_console_script_path_runs_a_script_in_a_subprocess(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)}
+def run_cli(
+    folder: Path, *args: str, driver: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`cramp-bot ARGS` in a subprocess, in (and with temporary files under) `folder`."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(folder)}
     env.pop("TELEGRAM_BOT_TOKEN", None)  # try mode needs none
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "try",
-            "--now",
-            EVENING,
-            "--script",
-            str(FIXTURES / "emergency.txt"),
-        ],
+    start = [str(driver)] if driver is not None else ["-m", "bot"]
+    return subprocess.run(
+        [sys.executable, *start, *args],
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=folder,
         env=env,
         timeout=120,
         check=False,
+    )
+
+
+def test_console_script_path_runs_a_script_in_a_subprocess(tmp_path: Path) -> None:
+    result = run_cli(
+        tmp_path, "try", "--now", EVENING, "--script", str(FIXTURES / "emergency.txt")
     )
     assert result.returncode == 0, result.stderr
     assert "Please get help now" in result.stdout
@@ -154,6 +196,120 @@ def test_console_script_path_runs_a_script_in_a_subprocess(tmp_path: Path) -> No
 
 
 # ---------------------------------------------------------------------- script failures
+
+
+async def test_a_script_that_is_not_utf8_is_refused_in_one_line(tmp_path: Path) -> None:
+    script = tmp_path / "s.txt"
+    script.write_bytes(b"\xff\xfe bad\n")
+    code, out, err = await run_file(script)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"cramp-bot try: cannot read the script {script}: it is not UTF-8 text "
+        "(byte 0xff at position 0)\n"
+    )
+
+
+async def test_a_crashing_handler_fails_the_script_line_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without_text(monkeypatch, "q.back")  # question 2 has a Back button, so its screen fails
+    code, out, err = await run_script(
+        tmp_path, 'send /start\npress 1\npress "None of these"\nexpect Question 2\n'
+    )
+    assert code == 1
+    assert err.startswith(
+        f"{tmp_path / 'script.txt'}:3: press None of these: the bot failed: KeyError: 'q.back' ("
+    ), err
+    assert "timed out" not in err
+    assert len(err.splitlines()) == 1
+    # The person saw the bot's apology, and no traceback landed in the conversation.
+    assert out.rstrip().endswith(
+        "Sorry, something went wrong on my side. Your answers so far "
+        "are safe. Please try again in a moment."
+    )
+    assert "Traceback" not in out
+
+
+async def test_a_crashing_handler_is_reported_while_typing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without_text(monkeypatch, "q.back")
+    code, out, err = await run_typed(tmp_path, "/start\n1\n7\n/help\n")
+    assert (code, err) == (0, "")
+    assert "(!) the bot failed: KeyError: 'q.back' (" in out
+    assert "timed out" not in out
+    assert "/privacy" in out.split("the bot failed")[1]  # and the session went on
+
+
+def test_a_crash_is_logged_in_one_line_without_traceback(tmp_path: Path) -> None:
+    """Through the console entry point, whose logging setup is the one a person gets."""
+    script = tmp_path / "s.txt"
+    script.write_text('send /start\npress 1\npress "None of these"\n', encoding="utf-8")
+    driver = tmp_path / "driver.py"
+    driver.write_text(
+        "import dataclasses, sys\n"
+        "import bot.tryout\n"
+        "load = bot.tryout.load_content\n"
+        "def broken():\n"
+        "    content = load()\n"
+        "    texts = {k: v for k, v in content.texts.items() if k != 'q.back'}\n"
+        "    return dataclasses.replace(content, texts=texts)\n"
+        "bot.tryout.load_content = broken\n"
+        "from bot.cli import main\n"
+        "sys.exit(main())\n",
+        encoding="utf-8",
+    )
+    result = run_cli(tmp_path, "try", "--now", EVENING, "--script", str(script), driver=driver)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(
+        "ERROR cramp_bot.errors: unhandled KeyError for update 3 (callback) from user 1001: "
+        "KeyError: 'q.back' ("
+    )
+    assert lines[1].startswith(f"{script}:3: press None of these: the bot failed: KeyError: ")
+
+
+async def test_expect_does_not_see_old_text_when_only_buttons_were_removed(
+    tmp_path: Path,
+) -> None:
+    code, out, err = await run_script(
+        tmp_path, "send /start\npress 1\nexpect I store your answers\n"
+    )
+    assert code == 1
+    assert "bot> (edited: buttons removed)" in out
+    assert "script.txt:3: expected 'I store your answers'" in err
+    assert "  | bot> Question 1 of about" in err
+    assert "I store your answers" not in err.split("showed:", 1)[1]
+
+
+async def test_files_must_be_a_folder_that_can_be_written(tmp_path: Path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine", encoding="utf-8")
+    code, out, err = await run_file(FIXTURES / "emergency.txt", files=a_file)
+    assert (code, out) == (2, "")
+    assert err == f"cramp-bot try: --files {a_file}: it is a file, not a folder\n"
+    assert a_file.read_text(encoding="utf-8") == "mine"
+
+    under_a_file = a_file / "files"
+    code, out, err = await run_file(FIXTURES / "emergency.txt", files=under_a_file)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"cramp-bot try: --files {under_a_file}: cannot save files there (")
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write anywhere")
+async def test_files_in_a_read_only_folder_are_refused(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        code, out, err = await run_file(FIXTURES / "emergency.txt", files=locked / "files")
+    finally:
+        locked.chmod(0o700)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"cramp-bot try: --files {locked / 'files'}: cannot save files there (")
 
 
 async def test_a_failing_expect_names_the_line_and_shows_what_the_bot_said(
