@@ -2,9 +2,10 @@
 
 A reviewer looks at the picture instead of reading YAML: questions in the order they are
 asked, skip rules as labelled edges ("if ...", and "otherwise" for the way past), the answers
-that end the questionnaire as exits to their urgency level, and the final result with its four
-levels. The output depends only on the content, in file order, so it can be compared in a test
-and diffed in a review.
+that end the questionnaire as exits to their urgency level (with the rules they fire), and the
+final result with its four levels and the rules that can set each without a stop answer. The
+output depends only on the content, in file order, so it can be compared in a test and diffed
+in a review.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import assessment as logic
-from bot.content import LEVEL_RANKS, SELF_CARE, Content, Question
+from bot.content import LEVEL_RANKS, SELF_CARE, Content, Question, satisfiable
 from bot.content_report import describe_condition, quoted
 
 RESULT = "result"
@@ -59,15 +60,37 @@ def _flow_edges(content: Content, index: int, source: str) -> list[str]:
 
 
 def _stop_edges(content: Content, question: Question) -> list[str]:
-    """One edge per urgency level this question's stop answers lead to, naming the answers."""
-    exits: dict[str, list[str]] = {}
+    """One edge per urgency level this question's stop answers lead to, naming the answers
+    and the rules at that level they make fire."""
+    exits: dict[str, tuple[list[str], list[str]]] = {}
     for option in question.options:
         if option.stop:
-            level = logic.evaluate(content, {question.id: (option.id,)}).level.id
-            exits.setdefault(level, []).append(option.label)
+            result = logic.evaluate(content, {question.id: (option.id,)})
+            labels, rules = exits.setdefault(result.level.id, ([], []))
+            labels.append(option.label)
+            rules.extend(
+                nudge.rule_id
+                for nudge in result.nudges
+                if nudge.level.id == result.level.id and nudge.rule_id not in rules
+            )
     return [
-        _edge(_node(question), _level_node(level), quoted(labels, "or"))
-        for level, labels in exits.items()
+        _edge(
+            _node(question),
+            _level_node(level),
+            quoted(labels, "or") + (f"; rules: {', '.join(rules)}" if rules else ""),
+        )
+        for level, (labels, rules) in exits.items()
+    ]
+
+
+def _result_rules(content: Content, level_id: str) -> list[str]:
+    """The rules of a level that can fire in a full result. A rule that needs a stop answer
+    (the safety check's emergency signs) is drawn on that answer's edge instead: an edge from
+    the result would be a way no one can take."""
+    return [
+        rule.id
+        for rule in content.rules
+        if rule.level == level_id and satisfiable(rule.when, content.questions, allow_stop=False)
     ]
 
 
@@ -88,7 +111,7 @@ def mermaid(content: Content) -> str:
         lines.extend(_stop_edges(content, question))
         lines.extend(_flow_edges(content, index, _node(question)))
     for lid in levels:
-        rules = [rule.id for rule in content.rules if rule.level == lid]
+        rules = _result_rules(content, lid)
         if lid == SELF_CARE:
             label = "no rule above fires" + (f"; notes: {', '.join(rules)}" if rules else "")
         elif rules:
@@ -109,7 +132,8 @@ def diagram_markdown(content: Content) -> str:
         'asked from top to bottom. An edge marked "if ..." is a skip rule: the question is '
         'asked only when it holds, and the "otherwise" edge is taken when it does not. The '
         "edges into a level straight from a question are answers that end the questionnaire "
-        "at once.\n"
+        "at once, with the rules they make fire; the edges from the result name only the rules "
+        "that can fire without such an answer.\n"
         "\n"
         "```mermaid\n"
         f"{mermaid(content)}"

@@ -7,35 +7,47 @@ these chosen", so these cover every case a skip rule or an urgency rule can tell
 stop answer ends the path.
 
 Counting is exact: only the answers a skip rule refers to change which questions follow, so
-the number of ways to finish from a point depends on few things and is remembered. The same
-counts let `cramp-bot check-content --simulate` draw a random sample in which every path is
-equally likely, so a sample estimates what walking every path would show.
+the number of ways to finish from a point depends on few things and is remembered.
+
+`cramp-bot check-content --simulate` reports in two parts. The safety check (the questions at
+the start with answers that end the questionnaire) is not simulated: each of its stop answers
+is listed with the level it ends at, exactly. The rest is simulated for the people who pass it,
+with every box combination of a list as its own answer and chances like a person's: each
+option of a one-answer question equally likely, each box of a list ticked on its own with a
+modest chance. Few enough combinations are walked, each weighted by its chance, so the shares
+are exact; otherwise a seeded sample is drawn with the same chances.
 """
 
 from __future__ import annotations
 
+import math
 import random
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
+from itertools import combinations
 
 from bot import assessment as logic
 from bot import conditions as cond
-from bot.content import LEVEL_RANKS, Content, Question, candidate_answers
+from bot.content import LEVEL_RANKS, Content, Option, Question, candidate_answers
 
 Answer = tuple[str, ...]
 # The part of the answers so far that a skip rule can see: (question id, answer) pairs and flags.
 _Seen = tuple[tuple[str, Answer], ...]
 _Flags = frozenset[str]
 
-EXHAUSTIVE_LIMIT = 20_000  # walk every path up to this many, else sample
+EXHAUSTIVE_LIMIT = 20_000  # walk every way past the safety check up to this many, else sample
 SAMPLE_SIZE = 20_000
 SEED = 20_260_101  # fixed, so two runs on the same content print the same numbers
+# The chance that a simulated person ticks one box of a list. Uniform over every combination
+# would tick half the boxes of every list, far more warning signs than people report; with
+# 1 in 5 nearly every result of the real content still had a sign that calls for a doctor.
+TICK = Fraction(1, 10)
 # Beyond this many remembered points the skip rules are too tangled to count exactly.
 MAX_STATES = 200_000
 
 NOTHING = "nothing stands out"
-STOPPED = "ended at the safety check"
+STOPPED = "ended at a later stop answer"
 
 
 class TooManyStates(Exception):
@@ -47,9 +59,12 @@ def _stops(question: Question, chosen: Answer) -> bool:
 
 
 class PathSpace:
-    """Every path through one content's questionnaire, counted once and then walked or sampled."""
+    """Every path through one content's questionnaire, counted once and then walked."""
 
-    def __init__(self, content: Content) -> None:
+    def __init__(
+        self, content: Content, choices: Mapping[str, Sequence[Answer]] | None = None
+    ) -> None:
+        """`choices`: the answers to try per question id (default: the representative ones)."""
         self.content = content
         self.questions = content.questions
         watched_q: set[str] = set()
@@ -60,7 +75,10 @@ class PathSpace:
                 watched_f |= cond.referenced_flags(question.ask_if)
         self._watched_q = watched_q
         self._watched_f = watched_f
-        self._choices = {q.id: candidate_answers(q) for q in self.questions}
+        self._choices = {
+            q.id: list(choices[q.id]) if choices is not None else candidate_answers(q)
+            for q in self.questions
+        }
         self._memo: dict[tuple[int, _Seen, _Flags], int] = {}
         self._asked: set[str] = set()
         self._total: int | None = None
@@ -155,55 +173,141 @@ class PathSpace:
 
         yield from go(0, {}, (), frozenset())
 
-    def sample(self, size: int, rng: random.Random) -> Iterator[dict[str, Answer]]:
-        """`size` paths drawn at random, each path equally likely (each answer equally likely
-        at each question when the paths could not be counted)."""
-        counted = self.count() is not None
-        for _ in range(size):
-            answers: dict[str, Answer] = {}
-            seen: _Seen = ()
-            flags: _Flags = frozenset()
-            index = self._next_asked(0, seen, flags)
-            while index < len(self.questions):
-                question = self.questions[index]
-                choices = self._choices[question.id]
-                if counted:
-                    weights = [
-                        1
-                        if _stops(question, chosen)
-                        else self._count_from(
-                            index + 1, *self._after(question, chosen, seen, flags)
-                        )
-                        for chosen in choices
-                    ]
-                    pick = rng.randrange(sum(weights))
-                    position = 0
-                    while pick >= weights[position]:
-                        pick -= weights[position]
-                        position += 1
-                    chosen = choices[position]
-                else:
-                    chosen = rng.choice(choices)
-                answers[question.id] = chosen
-                if _stops(question, chosen):
-                    break
-                seen, flags = self._after(question, chosen, seen, flags)
-                index = self._next_asked(index + 1, seen, flags)
-            yield answers
-
 
 # --------------------------------------------------------------------------------------------
 # Simulation
 
 
+def safety_questions(content: Content) -> list[Question]:
+    """The safety check: the questions at the start, asked of everyone, with stop answers."""
+    found: list[Question] = []
+    for question in content.questions:
+        if question.ask_if is not None or not any(o.stop for o in question.options):
+            break
+        found.append(question)
+    return found
+
+
+@dataclass(frozen=True)
+class Exit:
+    """A stop answer of the safety check and the level it ends at."""
+
+    question: Question
+    option: Option
+    level: str
+
+
+def safety_exits(content: Content) -> list[Exit]:
+    # Evaluated alone: the earlier safety questions were passed, and the later ones are never
+    # asked, so nothing else on such a path can feed a rule.
+    return [
+        Exit(question, option, logic.evaluate(content, {question.id: (option.id,)}).level.id)
+        for question in safety_questions(content)
+        for option in question.options
+        if option.stop
+    ]
+
+
+class PassedModel:
+    """The answers of a person past the safety check, and how likely each one is.
+
+    A safety question offers only its answers that do not stop. A one-answer question: each
+    option equally likely. A list: each box ticked on its own with chance TICK; when none is
+    ticked, the answers that exclude the others ("None of these", "Not sure") share that
+    chance, and a list without one is drawn again (the bot asks for at least one box)."""
+
+    def __init__(self, content: Content, tick: Fraction = TICK) -> None:
+        self.content = content
+        self.tick = tick
+        self._tick = float(tick)  # compared with rng.random() per box: a Fraction is slow
+        safety = {q.id for q in safety_questions(content)}
+        self._offered: dict[str, list[Option]] = {
+            q.id: [o for o in q.options if not (q.id in safety and o.stop)]
+            for q in content.questions
+        }
+        self.chances: dict[str, dict[Answer, Fraction]] = {
+            q.id: self._chances(q) for q in content.questions
+        }
+
+    def _split(self, question: Question) -> tuple[list[Option], list[Option]]:
+        offered = self._offered[question.id]
+        return [o for o in offered if not o.exclusive], [o for o in offered if o.exclusive]
+
+    def _chances(self, question: Question) -> dict[Answer, Fraction]:
+        offered = self._offered[question.id]
+        if not offered:
+            return {}
+        if question.kind != "multi":
+            return {(o.id,): Fraction(1, len(offered)) for o in offered}
+        boxes, exclusive = self._split(question)
+        nothing = (1 - self.tick) ** len(boxes)
+        # No "None of these": the redraw spreads the chance of an empty list over the rest.
+        scale = 1 if exclusive else 1 / (1 - nothing)
+        chances: dict[Answer, Fraction] = {}
+        for size in range(1, len(boxes) + 1):
+            each = self.tick**size * (1 - self.tick) ** (len(boxes) - size) * scale
+            for ticked in combinations(boxes, size):
+                chances[tuple(o.id for o in ticked)] = each
+        for option in exclusive:
+            chances[(option.id,)] = nothing / len(exclusive)
+        return chances
+
+    def passing(self) -> list[tuple[Question, list[Option]]]:
+        """Each safety question with the answers that pass it."""
+        return [(q, self._offered[q.id]) for q in safety_questions(self.content)]
+
+    def space(self) -> PathSpace:
+        return PathSpace(self.content, {qid: list(c) for qid, c in self.chances.items()})
+
+    def chance(self, answers: Mapping[str, Answer]) -> Fraction:
+        chance = Fraction(1)
+        for qid, answer in answers.items():
+            chance *= self.chances[qid][answer]
+        return chance
+
+    def draw(self, question: Question, rng: random.Random) -> Answer:
+        if question.kind != "multi":
+            return (rng.choice(self._offered[question.id]).id,)
+        boxes, exclusive = self._split(question)
+        while True:
+            ticked = tuple(o.id for o in boxes if rng.random() < self._tick)
+            if ticked:
+                return ticked
+            if exclusive:
+                return (rng.choice(exclusive).id,)
+
+    def sample(self, size: int, rng: random.Random) -> Iterator[dict[str, Answer]]:
+        """`size` people past the safety check, drawn with the chances above."""
+        for _ in range(size):
+            answers: dict[str, Answer] = {}
+            flags: set[str] = set()
+            for question in self.content.questions:
+                if question.ask_if is not None and not cond.evaluate(
+                    question.ask_if, answers, flags
+                ):
+                    continue
+                chosen = self.draw(question, rng)
+                answers[question.id] = chosen
+                options = [o for oid in chosen if (o := question.option(oid)) is not None]
+                flags.update(flag for option in options for flag in option.flags)
+                if any(option.stop for option in options):
+                    break
+            yield answers
+
+
 @dataclass(frozen=True)
 class Simulation:
-    total: int | None  # paths in all (None: too many to count)
-    walked: int  # paths looked at
+    exits: tuple[Exit, ...]  # exact: every stop answer of the safety check
+    total: int | None  # ways past the safety check (None: too many to count)
+    walked: int  # ways walked, or people sampled
     sampled: bool
     seed: int
-    top: Counter[str]  # cause id, NOTHING or STOPPED -> paths
-    levels: Counter[str]  # level id -> paths
+    tick: Fraction
+    # Cause id, NOTHING or STOPPED -> weight; level id -> weight. Walked: the chances of the
+    # ways (summing to 1). Sampled: the number of people.
+    top: dict[str, Fraction]
+    levels: dict[str, Fraction]
+    weight: Fraction  # the sum of either table
 
 
 def simulate(
@@ -213,71 +317,131 @@ def simulate(
     limit: int = EXHAUSTIVE_LIMIT,
     sample_size: int = SAMPLE_SIZE,
     seed: int = SEED,
+    tick: Fraction = TICK,
 ) -> Simulation:
-    """Every path when there are at most `limit`, else a seeded random sample."""
-    space = space or PathSpace(content)
-    total = space.count()
+    """The safety exits, then every way past the safety check when there are at most `limit`,
+    else a seeded random sample of people past it.
+
+    `space` (the whole questionnaire's paths) is accepted for existing callers but not used:
+    the simulation counts the ways past the safety check itself."""
+    del space
+    model = PassedModel(content, tick)
+    passed = model.space()
+    total = passed.count()
     sampled = total is None or total > limit
-    paths = space.sample(sample_size, random.Random(seed)) if sampled else space.walk()
-    top: Counter[str] = Counter()
-    levels: Counter[str] = Counter()
+    top: dict[str, Fraction] = {}
+    levels: dict[str, Fraction] = {}
     walked = 0
+    paths = model.sample(sample_size, random.Random(seed)) if sampled else passed.walk()
     for answers in paths:
         walked += 1
+        weight = Fraction(1) if sampled else model.chance(answers)
         result = logic.evaluate(content, answers)
-        levels[result.level.id] += 1
+        levels[result.level.id] = levels.get(result.level.id, Fraction(0)) + weight
         if result.stopped:
-            top[STOPPED] += 1
+            key = STOPPED
         elif result.causes:
-            top[result.causes[0].cause.id] += 1
+            key = result.causes[0].cause.id
         else:
-            top[NOTHING] += 1
-    return Simulation(total, walked, sampled, seed, top, levels)
+            key = NOTHING
+        top[key] = top.get(key, Fraction(0)) + weight
+    return Simulation(
+        exits=tuple(safety_exits(content)),
+        total=total,
+        walked=walked,
+        sampled=sampled,
+        seed=seed,
+        tick=tick,
+        top=top,
+        levels=levels,
+        weight=sum(levels.values(), Fraction(0)),
+    )
 
 
-def _percent(part: int, whole: int) -> str:
-    return f"{100 * part / whole:5.1f}%" if whole else "  0.0%"
+def _percent(part: Fraction, whole: Fraction) -> str:
+    # Rounded half up from the exact share: an exact 9.25% must not print as 9.2%.
+    tenths = math.floor(1000 * part / whole + Fraction(1, 2)) if whole else 0
+    return f"{tenths // 10:3}.{tenths % 10}%"
+
+
+def _levels_by_rank() -> list[str]:
+    return sorted(LEVEL_RANKS, key=lambda lid: -LEVEL_RANKS[lid])
+
+
+def _exit_lines(simulation: Simulation) -> list[str]:
+    head = (
+        "simulation, part 1, the safety check (exact, not sampled): each answer that ends the "
+        "questionnaire at once, and the level it ends at:"
+    )
+    if not simulation.exits:
+        return [head, "  (none: no question at the start has such an answer)"]
+    labels = [f'{e.question.id}: "{e.option.label}"' for e in simulation.exits]
+    width = max(len(label) for label in labels)
+    per_level = {lid: sum(e.level == lid for e in simulation.exits) for lid in _levels_by_rank()}
+    return [
+        head,
+        *(
+            f"  {label:<{width}}  {e.level}"
+            for label, e in zip(labels, simulation.exits, strict=True)
+        ),
+        "  answers per level: " + ", ".join(f"{lid} {n}" for lid, n in per_level.items()),
+    ]
 
 
 def format_simulation(content: Content, simulation: Simulation) -> list[str]:
-    """The report: one table of top causes and one of urgency levels, counts and percentages.
+    """The report: the safety exits, then one table of top causes and one of urgency levels
+    among the full results.
 
     Causes are listed in the order of causes.yaml, with zero counts too, so two runs (before
     and after an edit) line up row by row."""
-    if not simulation.sampled:
-        head = f"simulation: every one of the {simulation.walked:,} paths"
-    elif simulation.total is None:
-        head = (
-            f"simulation: a random sample of {simulation.walked:,} paths (seed "
-            f"{simulation.seed}; too many to count, so each answer is equally likely at each "
-            "question)"
+    passing = "; ".join(
+        f"{q.id}: " + " or ".join(f'"{o.label}"' for o in options)
+        for q, options in PassedModel(content, simulation.tick).passing()
+    )
+    past = f"everyone past the safety check ({passing})" if passing else "everyone"
+    ways = (
+        "more ways than can be counted"
+        if simulation.total is None
+        else (f"the {simulation.total:,} ways")
+    )
+    if simulation.sampled:
+        how = (
+            f"sampled: {simulation.walked:,} people drawn at random (seed {simulation.seed}) "
+            f"from {ways}, with the chances below"
         )
     else:
-        head = (
-            f"simulation: a random sample of {simulation.walked:,} of the "
-            f"{simulation.total:,} paths (seed {simulation.seed}; every path equally likely)"
-        )
-    cause_rows = [(f"{c.name} ({c.id})", simulation.top[c.id]) for c in content.causes]
-    cause_rows.append((NOTHING, simulation.top[NOTHING]))
-    cause_rows.append((STOPPED, simulation.top[STOPPED]))
-    level_rows = [
-        (level, simulation.levels[level])
-        for level in sorted(LEVEL_RANKS, key=lambda lid: -LEVEL_RANKS[lid])
+        how = f"exact: every one of {ways}, each weighted by its chance below"
+    tick = simulation.tick
+    chances = [
+        "chances: each option of a one-answer question equally likely; each box of a list "
+        f"ticked on its own with chance {tick.numerator} in {tick.denominator}; with none "
+        'ticked, "None of these" (shared evenly with "Not sure" and the like)',
     ]
-    width = max(len(label) for label, _ in cause_rows + level_rows)
+    rows = [(f"{c.name} ({c.id})", simulation.top.get(c.id, Fraction(0))) for c in content.causes]
+    rows.append((NOTHING, simulation.top.get(NOTHING, Fraction(0))))
+    later_stop = any(
+        o.stop for q in content.questions[len(safety_questions(content)) :] for o in q.options
+    )
+    if later_stop:
+        rows.append((STOPPED, simulation.top.get(STOPPED, Fraction(0))))
+    level_rows = [(lid, simulation.levels.get(lid, Fraction(0))) for lid in _levels_by_rank()]
+    width = max(len(label) for label, _ in rows + level_rows)
     digits = len(f"{simulation.walked:,}")
 
-    def row(label: str, count: int) -> str:
-        return (
-            f"  {label:<{width}}  {count:>{digits},}  {_percent(count, simulation.walked)}"
-        ).rstrip()
+    def row(label: str, weight: Fraction) -> str:
+        share = _percent(weight, simulation.weight)
+        if simulation.sampled:
+            return f"  {label:<{width}}  {int(weight):>{digits},}  {share}".rstrip()
+        return f"  {label:<{width}}  {share}".rstrip()
 
     return [
-        head,
+        *_exit_lines(simulation),
+        f"simulation, part 2, the full results of {past}, {how}:",
+        *chances,
         "top cause (the cause ranked first):",
-        *(row(label, count) for label, count in cause_rows),
+        *(row(label, weight) for label, weight in rows),
         "urgency level:",
-        *(row(label, count) for label, count in level_rows),
-        "note: random answers tick far more warning signs than real people do; compare the "
-        "numbers before and after an edit, not with real life.",
+        *(row(label, weight) for label, weight in level_rows),
+        "note: compare the numbers before and after an edit, not with real life: the chances "
+        "are a rough guess, not how often people answer so.",
     ]
