@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -219,11 +219,16 @@ class CheckinFlow:
             return Outcome(notice=stale)
         at = now + SNOOZE
         local_time = parse_local_time(known.reminder_time or "")
-        slot = (
-            resolve_local(press.night + timedelta(days=1), local_time, tz)
-            if local_time is not None
-            else None
-        )
+        # The snooze time is its own slot, so the 3-hour catch-up window counts from it (a
+        # snooze pressed at 10:00 for a 07:30 check-in still arrives). Only a snooze that
+        # crosses midnight keeps the morning's slot, so it still asks about the same night.
+        slot: datetime | None = at
+        if local_night_for(at, tz) != press.night:
+            slot = (
+                resolve_local(press.night + timedelta(days=1), local_time, tz)
+                if local_time is not None
+                else None
+            )
         if not await self.storage.snooze_reminder(known.user_id, at=at, slot_at=slot):
             return Outcome(screen=Screen(self.content.text("checkin.snooze_unavailable")))
         local = at.astimezone(tz)

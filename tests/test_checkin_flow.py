@@ -197,3 +197,40 @@ async def test_skip_and_snooze_only_on_the_first_step(
     entry = await storage.get_diary_entry(USER, NIGHT)
     # Answering after a skip un-skips the night.
     assert entry is not None and entry.answers == {"cramps": 1, "skipped": None}
+
+
+async def test_a_second_done_shows_the_same_warning_not_the_calm_line(
+    flow: CheckinFlow, content: Content, storage: Storage
+) -> None:
+    screen: Screen | None = await send(flow, NIGHT, 10)
+    for item, value in LONG_CRAMP_NIGHT:
+        screen = (await flow.press(USER, button_data(screen, item, value), 10)).screen
+    done_data = button_data(screen, "factors", "done")
+    first = await flow.press(USER, done_data, 10)
+    again = await flow.press(USER, done_data, 10)  # a double tap, or Telegram redelivering
+    warning = content.text("diary.warn.long_cramp")
+    assert first.screen is not None and warning in first.screen.text
+    assert again.screen == first.screen
+    assert content.text("checkin.calm.cramps") not in again.screen.text
+    assert (await storage.count_user_rows(USER))["nudges"] == 1
+
+
+async def test_buttons_work_when_the_sent_message_was_never_recorded(
+    flow: CheckinFlow, storage: Storage
+) -> None:
+    """A crash right after the send: the claim made the night's row, the message id is lost."""
+    await storage.set_reminder(USER, reminder_time="07:00", timezone="UTC", next_at=MORNING)
+    assert await storage.claim_reminder(
+        USER,
+        expected_next_at=MORNING,
+        new_next_at=MORNING + timedelta(days=1),
+        new_slot_at=MORNING + timedelta(days=1),
+        night=NIGHT,
+        now=MORNING,
+    )
+    delivery = await flow.to_send(USER, NIGHT)
+    outcome = await flow.press(USER, button_data(delivery.screen, "cramps", "1"), 77)
+    assert outcome.notice is None
+    entry = await storage.get_diary_entry(USER, NIGHT)
+    assert entry is not None and entry.answers["cramps"] == 1
+    assert entry.checkin_message_id == 77

@@ -223,6 +223,14 @@ def test_weakness_question_after_3_of_the_last_7(flagged: int, expected: bool) -
     assert should_ask_weakness(entries, night(9), None) is expected
 
 
+def test_weakness_question_ignores_nights_sent_but_not_answered() -> None:
+    entries = [Entry(night(i), full(1)) for i in range(3)]  # three cramp nights
+    entries += [Entry(night(3 + i), {}) for i in range(3)]  # sent, never answered
+    entries.append(Entry(night(6), {"skipped": True}))
+    entries.append(Entry(night(7), full(0)))  # tonight, a quiet night
+    assert should_ask_weakness(entries, night(7), None) is True
+
+
 def test_weakness_question_at_most_once_a_week() -> None:
     entries = [Entry(night(i), full(1)) for i in range(10)]
     assert should_ask_weakness(entries, night(9), last_asked=night(3)) is False

@@ -402,6 +402,21 @@ async def test_snooze_brings_the_checkin_back_an_hour_later(world: World) -> Non
     assert (await user_row(world)).next_reminder_at == BERLIN_MORNING + timedelta(days=1)
 
 
+async def test_a_snooze_pressed_hours_after_the_checkin_still_arrives(world: World) -> None:
+    alex = await consented(world)
+    await opt_in_berlin(world, alex)
+    world.clock.set(BERLIN_MORNING, frozen=True)
+    await dispatcher(world).tick()
+    world.clock.advance(timedelta(hours=2, minutes=30))  # 10:00 in Berlin
+    await alex.press("Snooze 1 hour")
+    assert "at about 11:00" in alex.last_text()
+    world.clock.advance(timedelta(hours=1))
+    assert (await dispatcher(world).tick()).sent == 1
+    (again,) = checkins(alex)
+    assert "the night of 25 Nov" in again.text
+    assert (await user_row(world)).next_reminder_at == BERLIN_MORNING + timedelta(days=1)
+
+
 async def test_skip_today_says_so_kindly(world: World) -> None:
     alex = await consented(world)
     await opt_in_berlin(world, alex)
