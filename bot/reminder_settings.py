@@ -34,7 +34,14 @@ from zoneinfo import ZoneInfo, available_timezones
 from bot.checkin_flow import user_zone
 from bot.clock import Clock
 from bot.content import Content
-from bot.schedule import format_local_time, next_checkin_at, parse_local_time
+from bot.reminders import CATCH_UP_WINDOW
+from bot.schedule import (
+    format_local_time,
+    local_night_for,
+    next_checkin_at,
+    parse_local_time,
+    resolve_local,
+)
 from bot.storage import Storage, User
 from bot.timezones import REGIONS, city_label, resolve_timezone, suggest_timezones, zone_label
 from bot.ui import MAX_CALLBACK_BYTES, Button, Screen
@@ -324,6 +331,13 @@ class ReminderSettings:
         tz = user_zone(user)
         now = self.clock.now()
         next_at = next_checkin_at(local, tz, now, last_night=user.last_checkin_night)
+        # Unblocked on a morning whose check-in could not go out: still this morning's, if
+        # within the catch-up window (as after downtime), else from the next morning.
+        today = resolve_local(now.astimezone(tz).date(), local, tz)
+        night = local_night_for(today, tz)
+        missed = user.last_checkin_night is None or user.last_checkin_night < night
+        if today <= now and now - today <= CATCH_UP_WINDOW and missed:
+            next_at = now
         await self.storage.set_reminder(
             user_id, reminder_time=user.reminder_time, timezone=tz.key, next_at=next_at
         )

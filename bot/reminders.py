@@ -25,6 +25,9 @@ from bot.clock import Clock
 from bot.schedule import local_night_for, next_local_occurrence, parse_local_time
 from bot.storage import Storage, User
 
+# A missed check-in still goes out if it is within this long of the person's morning time.
+CATCH_UP_WINDOW = timedelta(hours=3)
+
 log = logging.getLogger(__name__)
 
 # A 429 storm must not pin one user's send forever; after this many flood waits the send counts
@@ -79,7 +82,7 @@ class ReminderDispatcher:
         send: SendFn,
         *,
         rate_per_second: float = 25.0,
-        window: timedelta = timedelta(hours=3),
+        window: timedelta = CATCH_UP_WINDOW,
         batch: int = 1000,
         retry_delay: timedelta = timedelta(minutes=2),
         concurrency: int = 32,

@@ -323,15 +323,35 @@ async def test_block_and_unblock_updates_stop_and_resume_reminders(world: World)
     assert (await user_row(world)).blocked_at is not None
     world.clock.set(BERLIN_MORNING, frozen=True)
     assert (await dispatcher(world).tick()).sent == 0
-    # Back on Thursday at 10:00 Berlin time: the next check-in is Friday morning.
-    world.clock.set(BERLIN_MORNING + timedelta(hours=2, minutes=30), frozen=True)
+    # Back on Thursday at 11:00 Berlin time, past the 3-hour window: Friday morning.
+    world.clock.set(BERLIN_MORNING + timedelta(hours=3, minutes=30), frozen=True)
     await alex.settle(world.emulator.unblock(1001))
     user = await user_row(world)
     assert user.blocked_at is None and user.reminders_on
     assert user.next_reminder_at == BERLIN_MORNING + timedelta(days=1)
+    assert (await dispatcher(world).tick()).sent == 0
     world.clock.set(BERLIN_MORNING + timedelta(days=1), frozen=True)
     assert (await dispatcher(world).tick()).sent == 1
     assert len(checkins(alex)) == 1
+
+
+async def test_unblocking_within_the_morning_window_still_brings_that_morning(
+    world: World,
+) -> None:
+    alex = await consented(world)
+    await opt_in_berlin(world, alex)
+    await alex.settle(world.emulator.block(1001))
+    world.clock.set(BERLIN_MORNING, frozen=True)
+    assert (await dispatcher(world).tick()).sent == 0
+    world.clock.advance(timedelta(minutes=10))  # 07:40: back, the morning is not over
+    await alex.settle(world.emulator.unblock(1001))
+    assert (await dispatcher(world).tick()).sent == 1
+    (checkin,) = checkins(alex)
+    assert "the night of 25 Nov" in checkin.text
+    assert (await user_row(world)).next_reminder_at == BERLIN_MORNING + timedelta(days=1)
+    await alex.settle(world.emulator.block(1001))
+    await alex.settle(world.emulator.unblock(1001))  # again the same morning: no second one
+    assert (await dispatcher(world).tick()).sent == 0
 
 
 @pytest.mark.parametrize(
