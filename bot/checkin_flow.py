@@ -165,9 +165,7 @@ class CheckinFlow:
             warned = set(answers.get(WARNED) or ())
             again = [w for w in found if w.reason in warned]
             was_held = bool(answers.get(HELD))
-            return Outcome(
-                notice=stale, screen=self._screen(night, answers, ask, again, was_held)
-            )
+            return Outcome(notice=stale, screen=self._screen(night, answers, ask, again, was_held))
         if new.get(SKIPPED):
             new = {**new, SKIPPED: None}  # answering after all: no longer skipped
         history = [*others, _Night(night, new)]
