@@ -22,9 +22,11 @@ from bot.content import (
     _Problems,
     _read_yaml,
     _Reader,
+    _rel,
     candidate_answers,
     default_content_dir,
     load_content,
+    shown_dir,
 )
 
 CASES_FILE = "triage_cases.yaml"
@@ -44,7 +46,7 @@ class TriageCase:
 def load_triage_cases(directory: Path | None) -> list[TriageCase]:
     """Read triage_cases.yaml; raises ContentError with one line per problem."""
     directory = Path(directory) if directory is not None else default_content_dir()
-    file = f"{directory.name}/{CASES_FILE}"
+    file = _rel(directory, CASES_FILE)
     problems = _Problems()
     data = _read_yaml(directory / CASES_FILE, file, problems)
     if problems.lines:
@@ -254,7 +256,7 @@ def run_check(
     from bot.simulate import PathSpace, format_simulation
     from bot.simulate import simulate as run_simulation
 
-    folder = (Path(directory) if directory is not None else default_content_dir()).name
+    folder = shown_dir(Path(directory) if directory is not None else default_content_dir())
     try:
         content = load_content(directory)
         cases = load_triage_cases(directory)
@@ -283,7 +285,11 @@ def run_check(
         *report.levels_lines(content),
         "",
     )
-    warnings = report.warning_lines(content, space, folder)
+    # The report joins folder and file name with "/"; for the current directory that would
+    # read "./questions.yaml", unlike the errors, which say "questions.yaml".
+    warnings = [
+        line.removeprefix("./") for line in report.warning_lines(content, space, folder or ".")
+    ]
     if warnings:
         _print(out, f"warnings ({len(warnings)}):", *(f"  {line}" for line in warnings))
     else:

@@ -7,6 +7,7 @@ single ContentError, so an author fixes them all in one go.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import itertools
@@ -810,8 +811,20 @@ def _check_texts(
 # Loading
 
 
+def shown_dir(directory: Path) -> str:
+    """The folder as the author would type it: relative to the current directory when it lies
+    inside it ("" for the current directory itself), else as given."""
+    if directory.is_absolute():
+        # A deleted working directory or a folder elsewhere: show the path as given.
+        with contextlib.suppress(OSError, ValueError):
+            directory = directory.relative_to(Path.cwd())
+    text = os.path.normpath(directory)
+    return "" if text == "." else text
+
+
 def _rel(directory: Path, name: str) -> str:
-    return f"{directory.name}/{name}"
+    folder = shown_dir(directory)
+    return f"{folder}/{name}" if folder else name
 
 
 def _fingerprinted(declared: str, directory: Path) -> str:
@@ -830,7 +843,7 @@ def load_content(directory: Path | None = None) -> Content:
     directory = Path(directory) if directory is not None else default_content_dir()
     problems = _Problems()
     if not directory.is_dir():
-        raise ContentError([f"{directory}: content directory not found"])
+        raise ContentError([f"{shown_dir(directory) or '.'}: content directory not found"])
 
     names = {
         name: _rel(directory, name) for name in (QUESTION_FILE, CAUSE_FILE, TRIAGE_FILE, TEXT_FILE)

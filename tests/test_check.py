@@ -23,6 +23,12 @@ REAL = default_content_dir()
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages name files relative to the working directory: run where the copies are."""
+    monkeypatch.chdir(tmp_path)
+
+
 def copy_content(tmp_path: Path) -> Path:
     target = tmp_path / "content"
     target.mkdir()
@@ -282,3 +288,49 @@ def test_an_unwritable_diagram_path_exits_1(tmp_path: Path) -> None:
     code, lines = check(directory, diagram=tmp_path)  # a folder, not a file
     assert code == 1
     assert lines[-1].startswith(f"cannot write the diagram to {tmp_path}: ")
+
+
+# --- file names in messages ----------------------------------------------------------------
+
+
+def test_content_in_the_current_directory_is_named_without_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = fixture_content(tmp_path, "content_broken")
+    monkeypatch.chdir(directory)
+    assert main(["check-content", "--content", "."]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "questions.yaml: questions[1].options[1].points.strian: unknown cause 'strian'"
+    )
+
+
+def test_content_outside_the_current_directory_is_named_as_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = fixture_content(tmp_path, "content_broken")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["check-content", "--content", str(directory)]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"{directory}/questions.yaml: questions[1].options[1].points.strian: "
+        "unknown cause 'strian'"
+    )
+
+
+def test_warnings_for_the_current_directory_have_no_leading_slash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = fixture_content(tmp_path, "content_suspicious")
+    monkeypatch.chdir(directory)
+    code, lines = check(Path())
+    assert code == 0
+    assert (
+        "  causes.yaml: causes[2] (cold): can never rank first: no answers found that give it "
+        "its min_score and more points than every other cause"
+    ) in lines
+
+
+def test_a_missing_folder_is_named_as_given(tmp_path: Path) -> None:
+    code, lines = check(Path("nowhere"))
+    assert (code, lines) == (1, ["nowhere: content directory not found"])

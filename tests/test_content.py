@@ -22,6 +22,12 @@ from bot.content import (
 REAL = default_content_dir()
 
 
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages name files relative to the working directory: run where the copies are."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture(scope="module")
 def content() -> Content:
     return load_content(REAL)
