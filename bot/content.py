@@ -274,6 +274,12 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+def yes_no_problem(value: bool, key: str = "") -> str:
+    """YAML 1.1 turns a bare yes/no/on/off into true/false; the author wrote a word."""
+    word = "yes" if value else "no"
+    return f'read as a yes/no value, not as text: put it in quotes, e.g. {key}"{word}"'
+
+
 class _Problems:
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -348,6 +354,9 @@ class _Reader:
         value = data.get("id")
         if value is None:
             return ""
+        if isinstance(value, bool):
+            self.error(f"{where}.id", yes_no_problem(value, "id: "))
+            return str(value).lower()
         if not isinstance(value, str) or not ID_RE.match(value):
             self.error(f"{where}.id", f"bad id {value!r}: use 1-16 of a-z, 0-9, _")
             return str(value)
@@ -485,7 +494,9 @@ def _parse_triage_top(data: Any, r: _Reader) -> _Triage:
             r.error("flags", "must be a mapping of flag id: label")
         else:
             for fid, label in flags.items():
-                if not isinstance(fid, str) or not ID_RE.match(fid):
+                if isinstance(fid, bool):
+                    r.error(f"flags.{str(fid).lower()}", yes_no_problem(fid))
+                elif not isinstance(fid, str) or not ID_RE.match(fid):
                     r.error(f"flags.{fid}", f"bad flag id {fid!r}: use 1-16 of a-z, 0-9, _")
                 if not isinstance(label, str) or not label.strip():
                     r.error(f"flags.{fid}", "needs a label (used in 'because you said')")

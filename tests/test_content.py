@@ -381,3 +381,15 @@ def test_missing_file(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
     (directory / "triage.yaml").unlink()
     assert problems_of(directory) == ["content/triage.yaml: file is missing"]
+
+
+def test_an_id_read_as_yes_or_no_says_to_quote_it(tmp_path: Path, content: Content) -> None:
+    directory = copy_content(tmp_path)
+    i = q_index(content, "drink")
+    path = directory / "questions.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  - id: drink\n", "  - id: no\n"), encoding="utf-8")
+    assert problems_of(directory)[0] == (
+        f"content/questions.yaml: questions[{i}].id: read as a yes/no value, not as text: "
+        'put it in quotes, e.g. id: "no"'
+    )
