@@ -262,6 +262,8 @@ def run_check(
         cases = load_triage_cases(directory)
     except ContentError as error:
         _print(out, *error.problems)
+        if error.warnings:
+            _print(out, f"warnings ({len(error.warnings)}):", *(f"  {w}" for w in error.warnings))
         return 1
     failures = run_triage_cases(content, cases)
     space = PathSpace(content)
@@ -290,6 +292,7 @@ def run_check(
     warnings = [
         line.removeprefix("./") for line in report.warning_lines(content, space, folder or ".")
     ]
+    warnings += content.warnings
     if warnings:
         _print(out, f"warnings ({len(warnings)}):", *(f"  {line}" for line in warnings))
     else:
