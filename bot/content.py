@@ -1214,9 +1214,30 @@ def _check_flags_used(questions: list[Question], flags: dict[str, str], r: _Read
 
 
 def _check_stops(questions: list[Question], rules: list[Rule], r: _Reader) -> None:
+    emergency = [rule for rule in rules if rule.level == "emergency"]
     for i, question in enumerate(questions):
         for j, option in enumerate(question.options):
             if not option.stop:
+                # An emergency sign must end the questionnaire at once: ten more questions
+                # would only keep someone from calling for help.
+                sets_off = [
+                    rule.id
+                    for rule in emergency
+                    if cond.evaluate(rule.when, {}, set(option.flags))
+                ]
+                if sets_off and question.kind == "single":
+                    r.error(
+                        f"questions[{i}].options[{j}]",
+                        f"sets off the emergency rule '{sets_off[0]}' on its own, so it must end "
+                        "the questionnaire: add stop: true",
+                    )
+                elif sets_off:
+                    r.error(
+                        f"questions[{i}].options[{j}]",
+                        f"sets off the emergency rule '{sets_off[0]}' on its own, but a "
+                        "multi-select cannot end the questionnaire: ask it in a single-choice "
+                        "safety question with stop: true",
+                    )
                 continue
             answers = {question.id: (option.id,)}
             fired = [

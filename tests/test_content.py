@@ -560,3 +560,30 @@ def test_a_popup_is_counted_as_sent_not_escaped(tmp_path: Path) -> None:
         "content/texts.yaml: texts.stale.button: 201 characters, over the 200 allowed for a "
         "button answer"
     ]
+
+
+def test_an_emergency_answer_must_end_the_questionnaire(tmp_path: Path, content: Content) -> None:
+    directory = copy_content(tmp_path)
+    i, j = q_index(content, "em_now"), o_index(content, "em_now", "chest")
+    edit(directory, "questions.yaml", lambda d: d["questions"][i]["options"][j].pop("stop"))
+    assert problems_of(directory) == [
+        f"content/questions.yaml: questions[{i}].options[{j}]: sets off the emergency rule "
+        "'chest' on its own, so it must end the questionnaire: add stop: true"
+    ]
+
+
+def test_an_emergency_tick_in_a_list_must_move_to_the_safety_check(
+    tmp_path: Path, content: Content
+) -> None:
+    directory = copy_content(tmp_path)
+    i, j = q_index(content, "kidney"), o_index(content, "kidney", "ankles")
+
+    def change(data: Any) -> None:
+        data["questions"][i]["options"][j]["flags"] = ["chest_pain"]
+
+    edit(directory, "questions.yaml", change)
+    assert (
+        f"content/questions.yaml: questions[{i}].options[{j}]: sets off the emergency rule "
+        "'chest' on its own, but a multi-select cannot end the questionnaire: ask it in a "
+        "single-choice safety question with stop: true"
+    ) in problems_of(directory)
