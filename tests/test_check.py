@@ -106,13 +106,13 @@ def test_a_weakened_rule_fails_naming_the_case(tmp_path: Path) -> None:
     code, lines = check(directory)
     assert code == 1
     failing = (
-        "triage case 'swollen_ankles' (see_doctor: kidney signs): expected at least "
-        "see_doctor, got self_care"
+        "content/triage_cases.yaml: cases[26] (swollen_ankles): expected at least see_doctor, "
+        "got self_care"
     )
     assert failing in lines
     # The failures come last, under a heading, where an author sees them first.
     assert lines[lines.index("FAILED:") :][1:] == [
-        line for line in lines if line.startswith("triage case '")
+        line for line in lines if line.startswith("content/triage_cases.yaml: cases[")
     ]
     assert any(re.fullmatch(r"triage cases: \d+ of \d+ pass", line) for line in lines)
 
@@ -127,8 +127,8 @@ def test_an_over_triaging_rule_fails_too(tmp_path: Path) -> None:
     code, lines = check(directory)
     assert code == 1
     assert (
-        "triage case 'kidney_calm' (self_care: known kidney disease, diabetes or high blood "
-        "pressure alone (calm note)): expected at most self_care, got urgent"
+        "content/triage_cases.yaml: cases[39] (kidney_calm): expected at most self_care, "
+        "got urgent"
     ) in lines
 
 
@@ -173,10 +173,79 @@ def test_unknown_answers_in_a_case(tmp_path: Path) -> None:
             ]
         },
     )
+    assert check(directory) == (
+        1,
+        [
+            "content/triage_cases.yaml: cases[0].answers.em_now: unknown option 'cheest'; "
+            "options are chest, breath, spread, speak, oneside, urine, none"
+        ],
+    )
+
+
+def case_problems(tmp_path: Path, answers: dict[str, Any]) -> list[str]:
+    directory = copy_content(tmp_path)
+    case = {"id": "a", "row": "r", "answers": answers, "min_level": "self_care"}
+    rewrite(directory / "triage_cases.yaml", {"cases": [case]})
+    with pytest.raises(ContentError) as caught:
+        load_triage_cases(directory, load_content(directory))
+    return caught.value.problems
+
+
+def test_an_unknown_question_in_a_case(tmp_path: Path) -> None:
+    assert case_problems(tmp_path, {"em_nwo": ["none"]}) == [
+        "content/triage_cases.yaml: cases[0].answers.em_nwo: unknown question 'em_nwo'; "
+        "the closest question id is 'em_now'"
+    ]
+
+
+def test_two_options_for_a_single_choice_question(tmp_path: Path) -> None:
+    assert case_problems(tmp_path, {"em_now": ["chest", "breath"]}) == [
+        "content/triage_cases.yaml: cases[0].answers.em_now: 'em_now' is a single-choice "
+        "question, so one option, not 2 (chest, breath)"
+    ]
+
+
+def test_an_option_read_as_yes_or_no_in_a_case(tmp_path: Path) -> None:
+    assert case_problems(tmp_path, {"meds": [False]}) == [
+        "content/triage_cases.yaml: cases[0].answers.meds: read as a yes/no value, not as "
+        'text: put it in quotes, e.g. "no"'
+    ]
+
+
+def test_a_safety_case_that_no_longer_stops(tmp_path: Path) -> None:
+    # The content check itself refuses an emergency answer without stop: true; an urgent one
+    # ("lips") may go on as far as the content is concerned, and only its case notices.
+    directory = copy_content(tmp_path)
+    questions = yaml.safe_load((directory / "questions.yaml").read_text(encoding="utf-8"))
+    for question in questions["questions"]:
+        for option in question["options"]:
+            if question["id"] == "em_soon" and option["id"] == "lips":
+                option.pop("stop")
+    rewrite(directory / "questions.yaml", questions)
     code, lines = check(directory)
     assert code == 1
-    assert lines[-1] == "triage case 'a' (r): unknown answers em_now:cheest"
-    assert "triage cases: 0 of 1 pass" in lines
+    assert lines[-1] == (
+        "content/triage_cases.yaml: cases[10] (lips): expected the questionnaire to end at "
+        "the safety check (stops: true), but it goes on to question 'where'"
+    )
+
+
+def test_a_case_that_must_go_on_but_stops(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    case = {
+        "id": "a",
+        "row": "r",
+        "answers": {"em_now": ["chest"]},
+        "min_level": "self_care",
+        "stops": False,
+    }
+    rewrite(directory / "triage_cases.yaml", {"cases": [case]})
+    code, lines = check(directory)
+    assert code == 1
+    assert lines[-1] == (
+        "content/triage_cases.yaml: cases[0] (a): expected the questionnaire to go on "
+        "(stops: false), but it ends at question 'em_now'"
+    )
 
 
 # --- the small fixture: the whole report ----------------------------------------------------
@@ -291,8 +360,8 @@ def test_a_failing_triage_case_exits_1(tmp_path: Path, capsys: pytest.CaptureFix
     assert "triage cases: 2 of 3 pass" in lines
     assert lines[-2:] == [
         "FAILED:",
-        "triage case 'dry_heat' (urgent: heat with little to drink): expected at least "
-        "urgent, got see_doctor",
+        "content_small/triage_cases.yaml: cases[1] (dry_heat): expected at least urgent, "
+        "got see_doctor",
     ]
 
 
