@@ -19,9 +19,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from bot.assessment import Result
 
 from bot import conditions as cond
 from bot.checkin import STEPS, TOGGLES
@@ -648,6 +651,8 @@ class _Triage:
     levels: list[Level]
     flags: dict[str, str]
     raw_rules: list[tuple[str, dict[str, Any]]]
+    # Levels are kept sorted by rank; messages need their place in the file.
+    level_where: dict[str, str] = field(default_factory=dict)
 
 
 def _parse_triage_top(data: Any, r: _Reader) -> _Triage:
@@ -666,6 +671,7 @@ def _parse_triage_top(data: Any, r: _Reader) -> _Triage:
             r.error(f"{where}.id", f"unknown level {lid!r}: use {', '.join(LEVEL_RANKS)}")
             continue
         ids.append((f"{where}.id", lid))
+        result.level_where[lid] = where
         if item.get("rank") != LEVEL_RANKS[lid]:
             r.error(f"{where}.rank", f"the rank of {lid} is {LEVEL_RANKS[lid]}")
         result.levels.append(
@@ -1188,7 +1194,7 @@ def load_content(directory: Path | None = None) -> Content:
         texts=MappingProxyType(texts),
         warnings=tuple(problems.warnings),
     )
-    _check_composed(content, names, problems)
+    _check_composed(content, names, problems, triage.level_where)
     if problems.lines:
         raise problems.fail()
     return content
@@ -1253,7 +1259,9 @@ def _check_stops(questions: list[Question], rules: list[Rule], r: _Reader) -> No
                 )
 
 
-def _check_composed(content: Content, names: dict[str, str], problems: _Problems) -> None:
+def _check_composed(
+    content: Content, names: dict[str, str], problems: _Problems, level_where: dict[str, str]
+) -> None:
     """Render the worst cases: every question screen and the longest possible result."""
     from bot import render
 
@@ -1261,7 +1269,63 @@ def _check_composed(content: Content, names: dict[str, str], problems: _Problems
         for problem in render.question_screen_problems(content, question):
             problems.add(names[QUESTION_FILE], f"questions[{i}]", problem)
     for problem in render.worst_result_problems(content):
-        problems.add(names[TRIAGE_FILE], "", problem)
+        # The length is the sum of many texts in several files: blame the longest one, where
+        # shortening helps most, and say how the rest adds up.
+        worst = render.worst_result(content, stopped="emergency-screen" in problem)
+        parts = _result_parts(content, worst, names, level_where)
+        length, file, where, what, _ = max(parts, key=lambda part: part[0])
+        totals: dict[str, int] = {}
+        for size, _, _, _, group in parts:
+            totals[group] = totals.get(group, 0) + size
+        in_all = ", ".join(f"{group} {size}" for group, size in totals.items())
+        headline = problem.split(": shorten", 1)[0]
+        problems.add(
+            file,
+            where,
+            f"{headline}; the longest part is {what} ({length} characters); "
+            f"{in_all} characters in all",
+        )
+
+
+def _result_parts(
+    content: Content, result: Result, names: dict[str, str], level_where: dict[str, str]
+) -> list[tuple[int, str, str, str, str]]:
+    """(length, file, key path, what, group) of each text that goes into a result."""
+    parts: list[tuple[int, str, str, str, str]] = []
+    for match in result.causes:
+        cause = match.cause
+        i = content.causes.index(cause)
+        parts.append(
+            (
+                len(cause.explanation) + sum(len(tip) for tip in cause.tips),
+                names[CAUSE_FILE],
+                f"causes[{i}] ({cause.id})",
+                "this cause's explanation and tips",
+                "cause texts",
+            )
+        )
+    rule_index = {rule.id: i for i, rule in enumerate(content.rules)}
+    for nudge in result.nudges:
+        if nudge.text:
+            parts.append(
+                (
+                    len(nudge.text),
+                    names[TRIAGE_FILE],
+                    f"rules[{rule_index[nudge.rule_id]}] ({nudge.rule_id}).text",
+                    "this rule's text",
+                    "rule texts",
+                )
+            )
+    parts.append(
+        (
+            len(result.level.advice),
+            names[TRIAGE_FILE],
+            f"{level_where[result.level.id]} ({result.level.id}).advice",
+            "this level's advice",
+            "level advice",
+        )
+    )
+    return parts
 
 
 def iter_options(content: Content) -> Iterator[tuple[Question, Option]]:

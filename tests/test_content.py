@@ -273,14 +273,47 @@ def test_button_answer_text_too_long(tmp_path: Path) -> None:
     ]
 
 
-def test_composed_result_too_long(tmp_path: Path) -> None:
+def test_composed_result_too_long_names_the_longest_rule_text(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
     edit(directory, "triage.yaml", lambda d: d["rules"][-1].update(text="word " * 700))
+    rules = yaml.safe_load((directory / "triage.yaml").read_text(encoding="utf-8"))["rules"]
+    last, rule_id = len(rules) - 1, rules[-1]["id"]
     (line,) = problems_of(directory)
-    assert line.startswith("content/triage.yaml: the longest possible result is ")
-    assert line.endswith(
-        "over Telegram's 4096: shorten cause explanations, tips, rule texts or level advice"
-    )
+    assert re.fullmatch(
+        rf"content/triage\.yaml: rules\[{last}\] \({rule_id}\)\.text: the longest possible "
+        r"result is \d+ characters, over Telegram's 4096; the longest part is this rule's text "
+        r"\(3499 characters\); cause texts \d+, rule texts \d+, level advice \d+ characters "
+        r"in all",
+        line,
+    ), line
+
+
+def test_composed_result_too_long_names_the_longest_cause(
+    tmp_path: Path, content: Content
+) -> None:
+    directory = copy_content(tmp_path)
+    k = [c.id for c in content.causes].index("dehydration")
+    edit(directory, "causes.yaml", lambda d: d["causes"][k].update(explanation="Drink. " * 600))
+    (line,) = problems_of(directory)
+    assert re.fullmatch(
+        rf"content/causes\.yaml: causes\[{k}\] \(dehydration\): the longest possible result is "
+        r"\d+ characters, over Telegram's 4096; the longest part is this cause's explanation "
+        r"and tips \(\d+ characters\); cause texts \d+, rule texts \d+, level advice \d+ "
+        r"characters in all",
+        line,
+    ), line
+
+
+def test_emergency_screen_too_long_names_the_level_advice(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(directory, "triage.yaml", lambda d: d["levels"][0].update(advice="Call. " * 700))
+    (line,) = problems_of(directory)
+    assert re.fullmatch(
+        r"content/triage\.yaml: levels\[0\] \(emergency\)\.advice: the longest emergency-screen "
+        r"result is \d+ characters, over Telegram's 4096; the longest part is this level's "
+        r"advice \(4199 characters\); rule texts \d+, level advice 4199 characters in all",
+        line,
+    ), line
 
 
 def test_yaml_syntax_error_has_line_and_column(tmp_path: Path) -> None:
