@@ -7,6 +7,7 @@ path counting and simulation in bot/simulate.py.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,12 @@ from bot.content import (
     _Problems,
     _read_yaml,
     _Reader,
+    _rel,
     candidate_answers,
     default_content_dir,
     load_content,
+    shown_dir,
+    yes_no_problem,
 )
 
 CASES_FILE = "triage_cases.yaml"
@@ -39,12 +43,24 @@ class TriageCase:
     answers: Mapping[str, Answer]
     min_level: str
     max_level: str | None = None
+    # true: these answers must end the questionnaire (at the safety check); false: must not.
+    stops: bool | None = None
+    # Where the case was read from ("content/triage_cases.yaml", "cases[3]"), for messages.
+    file: str = ""
+    where: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.where:
+            return f"{self.file}: {self.where} ({self.id})"
+        return f"triage case '{self.id}' ({self.row})"
 
 
-def load_triage_cases(directory: Path | None) -> list[TriageCase]:
-    """Read triage_cases.yaml; raises ContentError with one line per problem."""
+def load_triage_cases(directory: Path | None, content: Content | None = None) -> list[TriageCase]:
+    """Read triage_cases.yaml; raises ContentError with one line per problem. With `content`,
+    every question and option id in the answers must exist there."""
     directory = Path(directory) if directory is not None else default_content_dir()
-    file = f"{directory.name}/{CASES_FILE}"
+    file = _rel(directory, CASES_FILE)
     problems = _Problems()
     data = _read_yaml(directory / CASES_FILE, file, problems)
     if problems.lines:
@@ -55,7 +71,7 @@ def load_triage_cases(directory: Path | None) -> list[TriageCase]:
     seen: set[str] = set()
     for i, raw in enumerate(r.items(top.get("cases"), "cases") if top and "cases" in top else []):
         where = f"cases[{i}]"
-        item = r.mapping(raw, where, ["id", "row", "answers", "min_level"], ["max_level"])
+        item = r.mapping(raw, where, ["id", "row", "answers", "min_level"], ["max_level", "stops"])
         if item is None:
             continue
         case_id = str(item.get("id", ""))
@@ -71,10 +87,22 @@ def load_triage_cases(directory: Path | None) -> list[TriageCase]:
             r.error(f"{where}.answers", "must be a mapping of question id: [option ids]")
         else:
             for qid, chosen in raw_answers.items():
+                at = f"{where}.answers.{qid}"
+                if isinstance(qid, bool):
+                    r.error(f"{where}.answers", yes_no_problem(qid))
+                    continue
+                yes_no = (
+                    [o for o in chosen if isinstance(o, bool)] if isinstance(chosen, list) else []
+                )
+                if yes_no:
+                    r.error(at, yes_no_problem(yes_no[0]))
+                    continue
                 if not isinstance(chosen, list) or not all(isinstance(o, str) for o in chosen):
-                    r.error(f"{where}.answers.{qid}", "must be a list of option ids")
+                    r.error(at, "must be a list of option ids")
                     continue
                 answers[str(qid)] = tuple(chosen)
+                if content is not None:
+                    _check_case_answer(content, str(qid), tuple(chosen), at, r)
         cases.append(
             TriageCase(
                 id=case_id,
@@ -82,6 +110,9 @@ def load_triage_cases(directory: Path | None) -> list[TriageCase]:
                 answers=answers,
                 min_level=str(item.get("min_level", "")),
                 max_level=str(item["max_level"]) if item.get("max_level") else None,
+                stops=r.boolean(item, "stops", where) if "stops" in item else None,
+                file=file,
+                where=where,
             )
         )
     if problems.lines:
@@ -89,33 +120,62 @@ def load_triage_cases(directory: Path | None) -> list[TriageCase]:
     return cases
 
 
-def run_triage_cases(content: Content, cases: list[TriageCase]) -> list[str]:
-    """One line per failing case: unknown ids, or a level below min_level / above max_level."""
+def _check_case_answer(content: Content, qid: str, chosen: Answer, where: str, r: _Reader) -> None:
+    question = content.question(qid)
+    if question is None:
+        (close,) = difflib.get_close_matches(qid, [q.id for q in content.questions], 1, 0) or ("",)
+        r.error(where, f"unknown question '{qid}'; the closest question id is '{close}'")
+        return
+    for oid in chosen:
+        if question.option(oid) is None:
+            known = ", ".join(o.id for o in question.options)
+            r.error(where, f"unknown option '{oid}'; options are {known}")
+    if question.kind == "single" and len(chosen) > 1:
+        r.error(
+            where,
+            f"'{qid}' is a single-choice question, so one option, not {len(chosen)} "
+            f"({', '.join(chosen)})",
+        )
+
+
+def case_failures(content: Content, case: TriageCase) -> list[str]:
+    """One line per way the case fails: unknown ids, a level below min_level or above
+    max_level, or a questionnaire that ends (or goes on) against `stops`."""
+    unknown = [
+        f"{qid}:{oid}"
+        for qid, chosen in case.answers.items()
+        for oid in chosen
+        if (q := content.question(qid)) is None or q.option(oid) is None
+    ]
+    if unknown:
+        return [f"{case.label}: unknown answers {', '.join(unknown)}"]
     failures: list[str] = []
-    for case in cases:
-        unknown = [
-            f"{qid}:{oid}"
-            for qid, chosen in case.answers.items()
-            for oid in chosen
-            if (q := content.question(qid)) is None or q.option(oid) is None
-        ]
-        if unknown:
+    got = logic.evaluate(content, case.answers).level
+    if got.rank < LEVEL_RANKS[case.min_level]:
+        failures.append(f"{case.label}: expected at least {case.min_level}, got {got.id}")
+    if case.max_level is not None and got.rank > LEVEL_RANKS[case.max_level]:
+        failures.append(f"{case.label}: expected at most {case.max_level}, got {got.id}")
+    if case.stops is not None:
+        steps = logic.path(content, case.answers)
+        stopped = logic.is_stopped(content, case.answers)
+        if case.stops and not stopped:
+            ahead = next((q.id for q in steps if not case.answers.get(q.id)), None)
+            goes_on = f"goes on to question '{ahead}'" if ahead else "goes on to the full result"
             failures.append(
-                f"triage case '{case.id}' ({case.row}): unknown answers {', '.join(unknown)}"
+                f"{case.label}: expected the questionnaire to end at the safety check "
+                f"(stops: true), but it {goes_on}"
             )
-            continue
-        got = logic.evaluate(content, case.answers).level
-        if got.rank < LEVEL_RANKS[case.min_level]:
+        elif not case.stops and stopped:
             failures.append(
-                f"triage case '{case.id}' ({case.row}): expected at least {case.min_level}, "
-                f"got {got.id}"
-            )
-        if case.max_level is not None and got.rank > LEVEL_RANKS[case.max_level]:
-            failures.append(
-                f"triage case '{case.id}' ({case.row}): expected at most {case.max_level}, "
-                f"got {got.id}"
+                f"{case.label}: expected the questionnaire to go on (stops: false), but it ends "
+                f"at question '{steps[-1].id}'"
             )
     return failures
+
+
+def run_triage_cases(content: Content, cases: list[TriageCase]) -> list[str]:
+    """Every failure of every case, in file order (see `case_failures`)."""
+    return [line for case in cases for line in case_failures(content, case)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,19 +314,20 @@ def run_check(
     from bot.simulate import PathSpace, format_simulation
     from bot.simulate import simulate as run_simulation
 
-    folder = (Path(directory) if directory is not None else default_content_dir()).name
+    folder = shown_dir(Path(directory) if directory is not None else default_content_dir())
     try:
         content = load_content(directory)
-        cases = load_triage_cases(directory)
+        cases = load_triage_cases(directory, content)
     except ContentError as error:
         _print(out, *error.problems)
+        if error.warnings:
+            _print(out, f"warnings ({len(error.warnings)}):", *(f"  {w}" for w in error.warnings))
         return 1
-    failures = run_triage_cases(content, cases)
+    per_case = [case_failures(content, case) for case in cases]
+    failures = [line for lines in per_case for line in lines]
+    passed = sum(1 for lines in per_case if not lines)
     space = PathSpace(content)
     counts = tap_counts(content)
-    passed = sum(
-        1 for case in cases if not any(f.startswith(f"triage case '{case.id}' ") for f in failures)
-    )
     _print(
         out,
         *report.summary_lines(content, space),
@@ -283,7 +344,12 @@ def run_check(
         *report.levels_lines(content),
         "",
     )
-    warnings = report.warning_lines(content, space, folder)
+    # The report joins folder and file name with "/"; for the current directory that would
+    # read "./questions.yaml", unlike the errors, which say "questions.yaml".
+    warnings = [
+        line.removeprefix("./") for line in report.warning_lines(content, space, folder or ".")
+    ]
+    warnings += content.warnings
     if warnings:
         _print(out, f"warnings ({len(warnings)}):", *(f"  {line}" for line in warnings))
     else:

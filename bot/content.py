@@ -7,6 +7,8 @@ single ContentError, so an author fixes them all in one go.
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import hashlib
 import html
 import itertools
@@ -17,12 +19,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+if TYPE_CHECKING:
+    from bot.assessment import Result
+
 from bot import conditions as cond
+from bot.checkin import STEPS, TOGGLES
 from bot.conditions import Condition, ConditionSyntaxError, parse_condition
+from bot.diary import CRAMP_COUNTS, FACTORS, LEVELS, LONGEST, TWITCH
+from bot.timezones import REGIONS
 
 ID_RE = re.compile(r"^[a-z0-9_]{1,16}$")
 TEXT_KEY_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
@@ -50,94 +58,273 @@ COMMANDS = (
     "export",
 )
 
-# Texts the handlers and the renderer ask for; a missing one would fail at the worst moment.
-REQUIRED_TEXTS = (
-    "start.welcome",
-    "start.agree_button",
-    "start.resume",
-    "start.continue_button",
-    "start.restart_button",
-    "start.consent_first",
-    "start.restarted",
-    "help.text",
-    "privacy.text",
-    "delete.confirm",
-    "delete.yes_button",
-    "delete.no_button",
-    "delete.done",
-    "delete.cancelled",
-    "group.private_only",
-    "group.private_only_short",
-    "hint.use_buttons",
-    "hint.unknown_command",
-    "hint.no_questionnaire",
-    "stale.button",
-    "stale.nothing_open",
-    "stale.not_yours",
-    "stale.updated",
-    "stale.updated_button",
-    "error.generic",
-    *(f"commands.{name}" for name in COMMANDS),
-    "q.progress",
-    "q.back",
-    "q.done",
-    "q.multi_hint",
-    "q.pick_one",
-    "q.pick_some",
-    "q.exclusive_swapped",
-    "start.moved",
-    "start.abandoned",
-    "result.title",
-    "result.causes_heading",
-    "result.causes_intro",
-    "result.cause_title",
-    "result.evidence",
-    "result.tips_heading",
-    "result.no_cause",
-    "result.level_heading",
-    "result.because",
-    "result.calm",
-    "result.safety_net",
-    "result.not_diagnosis",
-    "result.stopped_because",
-    "result.restart_button",
-    "result.reminders_button",
-)
-
-# The values each template is given. Keys not listed here (e.g. the diary's, owned elsewhere)
-# may use any simple names; listing them here makes a typo in a placeholder a load error.
-TEXT_PLACEHOLDERS: dict[str, frozenset[str]] = {
-    **{key: frozenset() for key in REQUIRED_TEXTS},
-    "q.progress": frozenset({"n", "m"}),
-    "result.cause_title": frozenset({"n", "name"}),
-    "result.evidence": frozenset({"items"}),
-    "result.level_heading": frozenset({"title"}),
-    "result.because": frozenset({"reasons"}),
-    "result.stopped_because": frozenset({"reasons"}),
-}
-
-# Texts shown as callback-query answers (toasts/alerts): Telegram allows 200 characters.
-CALLBACK_ANSWER_TEXTS = (
-    "start.consent_first",
-    "q.pick_one",
-    "q.pick_some",
-    "q.exclusive_swapped",
-    "stale.nothing_open",
-    "group.private_only_short",
-)
+MAX_CAPTION = 1024
 
 QUESTION_FILE = "questions.yaml"
 CAUSE_FILE = "causes.yaml"
 TRIAGE_FILE = "triage.yaml"
 TEXT_FILE = "texts.yaml"
+DIARY_FILE = "diary.yaml"
+
+# How a text reaches Telegram decides its limit and how it is counted: messages go out as HTML
+# (escaped), everything else as plain text, exactly as written.
+MESSAGE = "message"
+BUTTON = "button"
+POPUP = "popup"  # a callback-query answer (toast or alert)
+COMMAND = "command"  # a command description in the menu (setMyCommands)
+CAPTION = "caption"  # a file's caption
+
+_LIMITS = {
+    MESSAGE: (MAX_MESSAGE, "a message"),
+    BUTTON: (MAX_BUTTON, "a button label"),
+    POPUP: (MAX_CALLBACK_ANSWER, "a button answer"),
+    COMMAND: (MAX_COMMAND_DESCRIPTION, "a command description"),
+    CAPTION: (MAX_CAPTION, "a file caption"),
+}
+
+
+@dataclass(frozen=True)
+class TextSpec:
+    """What the code does with one text key: where it is shown, which names it is given."""
+
+    file: str
+    shown_as: str = MESSAGE
+    placeholders: frozenset[str] = frozenset()
+    # The placeholders are filled with the texts under this key prefix (e.g. a tick box around
+    # a factor's label), so the longest of those counts against the limit.
+    filled_from: str = ""
+
+
+def _texts(file: str, shown_as: str, *keys: str, given: Iterable[str] = ()) -> dict[str, TextSpec]:
+    return {key: TextSpec(file, shown_as, frozenset(given)) for key in keys}
+
+
+def _general() -> dict[str, TextSpec]:
+    f = TEXT_FILE
+    return {
+        **_texts(
+            f,
+            MESSAGE,
+            "start.welcome",
+            "start.resume",
+            "start.restarted",
+            "start.moved",
+            "start.abandoned",
+        ),
+        **_texts(f, BUTTON, "start.agree_button", "start.continue_button", "start.restart_button"),
+        **_texts(f, MESSAGE, "help.text", "privacy.text"),
+        **_texts(f, MESSAGE, "delete.confirm", "delete.done", "delete.cancelled"),
+        **_texts(f, BUTTON, "delete.yes_button", "delete.no_button"),
+        **_texts(f, MESSAGE, "group.private_only", "error.generic", "stale.updated"),
+        **_texts(
+            f,
+            MESSAGE,
+            "hint.use_buttons",
+            "hint.checkin_buttons",
+            "hint.unknown_command",
+            "hint.no_questionnaire",
+        ),
+        **_texts(
+            f,
+            POPUP,
+            "start.consent_first",
+            "group.private_only_short",
+            "stale.button",
+            "stale.not_yours",
+            "stale.nothing_open",
+            "q.pick_one",
+            "q.pick_some",
+            "q.exclusive_swapped",
+        ),
+        **_texts(f, BUTTON, "stale.updated_button", "q.back", "q.done"),
+        **_texts(f, COMMAND, *(f"commands.{name}" for name in COMMANDS)),
+        **_texts(f, MESSAGE, "q.progress", given=("n", "m")),
+        **_texts(f, MESSAGE, "q.multi_hint"),
+        **_texts(
+            f,
+            MESSAGE,
+            "result.title",
+            "result.causes_heading",
+            "result.causes_intro",
+            "result.tips_heading",
+            "result.no_cause",
+            "result.calm",
+            "result.safety_net",
+            "result.not_diagnosis",
+        ),
+        **_texts(f, MESSAGE, "result.cause_title", given=("n", "name")),
+        **_texts(f, MESSAGE, "result.evidence", given=("items",)),
+        **_texts(f, MESSAGE, "result.level_heading", given=("title",)),
+        **_texts(f, MESSAGE, "result.because", "result.stopped_because", given=("reasons",)),
+        **_texts(f, BUTTON, "result.restart_button", "result.reminders_button"),
+    }
+
+
+def _diary() -> dict[str, TextSpec]:
+    # The families of keys follow the code's own tuples, so a new step, factor or region
+    # needs its text before the bot starts.
+    f = DIARY_FILE
+    counted = ("count",)
+    return {
+        # --- the morning check-in
+        **_texts(f, MESSAGE, "checkin.header", "checkin.thanks", given=("night",)),
+        **_texts(f, MESSAGE, "checkin.progress", given=("step", "total")),
+        **_texts(f, MESSAGE, *(f"checkin.ask.{step}" for step in STEPS)),
+        # Answer labels are buttons first; the summary shows them in a message too.
+        **_texts(f, BUTTON, *(f"checkin.cramps.{n}" for n in CRAMP_COUNTS)),
+        **_texts(f, BUTTON, *(f"checkin.longest.{v}" for v in LONGEST)),
+        **_texts(f, BUTTON, *(f"checkin.twitch.{v}" for v in TWITCH)),
+        **_texts(f, BUTTON, *(f"checkin.factor.{v}" for v in TOGGLES)),
+        **{
+            key: TextSpec(f, BUTTON, frozenset({"label"}), filled_from="checkin.factor.")
+            for key in ("checkin.ticked", "checkin.unticked")
+        },
+        **_texts(
+            f,
+            BUTTON,
+            "checkin.yes",
+            "checkin.no",
+            "checkin.done",
+            "checkin.now.button",
+            "checkin.snooze",
+            "checkin.skip",
+        ),
+        **_texts(
+            f,
+            MESSAGE,
+            "checkin.now.advice",
+            "checkin.now.later",
+            "checkin.summary.nofactors",
+            "checkin.calm.quiet",
+            "checkin.calm.cramps",
+            "checkin.calm.held",
+            "checkin.skipped",
+            "checkin.snooze_unavailable",
+            "checkin.moved",
+        ),
+        **_texts(
+            f,
+            MESSAGE,
+            *(f"checkin.summary.{item}" for item in ("cramps", "longest", "woke", "twitch")),
+            "checkin.summary.factors",
+            given=("value",),
+        ),
+        **_texts(f, MESSAGE, "checkin.snoozed_until", given=("time",)),
+        **_texts(f, POPUP, "checkin.stale", "checkin.too_old"),
+        # --- warning signs found in the diary (self_care never gets a warning)
+        **_texts(f, MESSAGE, *(f"diary.level.{lv}" for lv in LEVELS if lv != SELF_CARE)),
+        **_texts(
+            f,
+            MESSAGE,
+            "diary.warn.dark_urine",
+            "diary.warn.cramp_now",
+            "diary.warn.long_cramp",
+            "diary.warn.weakness",
+            "diary.warn.new_medicine",
+        ),
+        **_texts(f, MESSAGE, "diary.warn.frequent", given=("cramp_nights", "nights")),
+        **_texts(f, MESSAGE, "diary.warn.twitch", given=("days", "first", "last")),
+        # --- /history
+        **_texts(f, MESSAGE, "history.title", "history.legend", "history.empty"),
+        **_texts(f, MESSAGE, "history.longest.none"),
+        **_texts(f, MESSAGE, "history.row", given=("start", "end")),
+        **_texts(
+            f,
+            MESSAGE,
+            "history.recorded",
+            "history.cramp_nights",
+            "history.woken",
+            "history.twitch_days",
+            "history.trend.few",
+            given=counted,
+        ),
+        **_texts(f, MESSAGE, "history.longest", given=("value",)),
+        **_texts(
+            f,
+            MESSAGE,
+            *(f"history.trend.{way}" for way in ("better", "worse", "same")),
+            given=("recent", "before"),
+        ),
+        # --- /insights
+        **_texts(f, MESSAGE, "insights.title", "insights.empty", "insights.chance"),
+        **_texts(
+            f,
+            MESSAGE,
+            "insights.line",
+            given=("with_cramps", "with_nights", "after", "without_cramps", "without_nights"),
+        ),
+        **_texts(
+            f,
+            MESSAGE,
+            *(f"insights.waiting.{which}" for which in ("both", "with", "without")),
+            given=("factor", "more_with", "more_without", "with_nights", "without_nights"),
+        ),
+        **_texts(f, MESSAGE, *(f"insights.after.{factor}" for factor in FACTORS)),
+        # --- /reminders
+        **_texts(f, BUTTON, *(f"reminders.region.{region}" for region in REGIONS)),
+        **_texts(f, MESSAGE, "reminders.zone.suggest", "reminders.zone.none_close"),
+        **_texts(f, MESSAGE, "reminders.zone.unknown", "reminders.bad_time", given=("text",)),
+        **_texts(
+            f,
+            MESSAGE,
+            "reminders.title",
+            "reminders.about",
+            "reminders.status.off",
+            "reminders.ask_time",
+            "reminders.type_time",
+            "reminders.type_zone",
+            "reminders.confirm_note",
+            "reminders.off_done",
+        ),
+        **_texts(
+            f, MESSAGE, "reminders.status.on", "reminders.status.off_kept", given=("time", "zone")
+        ),
+        **_texts(f, MESSAGE, "reminders.status.next", "reminders.status.paused", given=("when",)),
+        **_texts(
+            f,
+            BUTTON,
+            "reminders.change_time_button",
+            "reminders.change_zone_button",
+            "reminders.pause3_button",
+            "reminders.pause7_button",
+            "reminders.off_button",
+            "reminders.on_button",
+            "reminders.resume_button",
+            "reminders.type_time_button",
+            "reminders.regions_button",
+            "reminders.type_zone_button",
+        ),
+        **_texts(f, BUTTON, "reminders.keep_zone_button", given=("zone",)),
+        **_texts(f, MESSAGE, "reminders.ask_zone", "reminders.pick_city", given=("time",)),
+        **_texts(f, MESSAGE, "reminders.confirm", given=("time", "zone", "when")),
+        **_texts(f, MESSAGE, "reminders.paused_done", given=("days", "when")),
+        # Every "when" text is formatted with both names, whichever it uses.
+        **_texts(
+            f,
+            MESSAGE,
+            *(f"reminders.when.{day}" for day in ("today", "tomorrow", "later")),
+            given=("date", "time"),
+        ),
+        # --- /export
+        **_texts(f, CAPTION, "export.caption.csv", "export.caption.json"),
+        **_texts(f, MESSAGE, "export.nothing", "export.no_diary"),
+    }
+
+
+# Every text key the code asks for, with where it is shown and the values it is given. All are
+# required, so a missing or misspelt text stops the bot at start, not in front of a person.
+# tests/test_content.py scans the source for text keys to keep this table complete.
+TEXTS: Mapping[str, TextSpec] = MappingProxyType({**_general(), **_diary()})
 
 
 class ContentError(Exception):
-    """Content is unusable. `problems` holds one readable line per problem."""
+    """Content is unusable. `problems` holds one readable line per problem; `warnings` the
+    lines about content that works but is probably not what was meant."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], warnings: Iterable[str] = ()) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.warnings = list(warnings)
 
 
 @dataclass(frozen=True)
@@ -202,6 +389,9 @@ class Content:
     flags: Mapping[str, str]
     rules: tuple[Rule, ...]
     texts: Mapping[str, str]
+    # Found while loading: valid, but probably not what the author meant (check-content shows
+    # them).
+    warnings: tuple[str, ...] = ()
 
     def question(self, qid: str) -> Question | None:
         for question in self.questions:
@@ -279,12 +469,29 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+def yes_no_problem(value: bool, key: str = "") -> str:
+    """YAML 1.1 turns a bare yes/no/on/off into true/false; the author wrote a word."""
+    word = "yes" if value else "no"
+    return f'read as a yes/no value, not as text: put it in quotes, e.g. {key}"{word}"'
+
+
 class _Problems:
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.warnings: list[str] = []
 
     def add(self, file: str, where: str, message: str) -> None:
-        self.lines.append(f"{file}: {where}: {message}" if where else f"{file}: {message}")
+        self.lines.append(_line(file, where, message))
+
+    def warn(self, file: str, where: str, message: str) -> None:
+        self.warnings.append(_line(file, where, message))
+
+    def fail(self) -> ContentError:
+        return ContentError(self.lines, self.warnings)
+
+
+def _line(file: str, where: str, message: str) -> str:
+    return f"{file}: {where}: {message}" if where else f"{file}: {message}"
 
 
 def _read_yaml(path: Path, file: str, problems: _Problems) -> Any:
@@ -353,6 +560,9 @@ class _Reader:
         value = data.get("id")
         if value is None:
             return ""
+        if isinstance(value, bool):
+            self.error(f"{where}.id", yes_no_problem(value, "id: "))
+            return str(value).lower()
         if not isinstance(value, str) or not ID_RE.match(value):
             self.error(f"{where}.id", f"bad id {value!r}: use 1-16 of a-z, 0-9, _")
             return str(value)
@@ -452,6 +662,8 @@ class _Triage:
     levels: list[Level]
     flags: dict[str, str]
     raw_rules: list[tuple[str, dict[str, Any]]]
+    # Levels are kept sorted by rank; messages need their place in the file.
+    level_where: dict[str, str] = field(default_factory=dict)
 
 
 def _parse_triage_top(data: Any, r: _Reader) -> _Triage:
@@ -470,6 +682,7 @@ def _parse_triage_top(data: Any, r: _Reader) -> _Triage:
             r.error(f"{where}.id", f"unknown level {lid!r}: use {', '.join(LEVEL_RANKS)}")
             continue
         ids.append((f"{where}.id", lid))
+        result.level_where[lid] = where
         if item.get("rank") != LEVEL_RANKS[lid]:
             r.error(f"{where}.rank", f"the rank of {lid} is {LEVEL_RANKS[lid]}")
         result.levels.append(
@@ -490,7 +703,9 @@ def _parse_triage_top(data: Any, r: _Reader) -> _Triage:
             r.error("flags", "must be a mapping of flag id: label")
         else:
             for fid, label in flags.items():
-                if not isinstance(fid, str) or not ID_RE.match(fid):
+                if isinstance(fid, bool):
+                    r.error(f"flags.{str(fid).lower()}", yes_no_problem(fid))
+                elif not isinstance(fid, str) or not ID_RE.match(fid):
                     r.error(f"flags.{fid}", f"bad flag id {fid!r}: use 1-16 of a-z, 0-9, _")
                 if not isinstance(label, str) or not label.strip():
                     r.error(f"flags.{fid}", "needs a label (used in 'because you said')")
@@ -782,11 +997,23 @@ def _parse_texts(
 
 
 def _check_texts(
-    texts: dict[str, str], origin: dict[str, str], problems: _Problems, text_file: str
+    texts: dict[str, str],
+    origin: dict[str, str],
+    problems: _Problems,
+    names: dict[str, str],
+    present: set[str],
 ) -> None:
-    for key in REQUIRED_TEXTS:
+    missing: dict[str, list[str]] = {}
+    for key, spec in TEXTS.items():
         if key not in texts:
-            problems.add(text_file, "texts", f"missing text '{key}'")
+            missing.setdefault(names[spec.file], []).append(key)
+    for file, keys in missing.items():
+        if file not in present:
+            # One line for a whole missing file, not one per text it should hold.
+            problems.add(file, "", f"file is missing (it holds {len(keys)} texts the bot needs)")
+            continue
+        for key in keys:
+            problems.add(file, "texts", f"missing text '{key}'")
     for key, template in texts.items():
         r = _Reader(origin[key], problems)
         where = f"texts.{key}"
@@ -794,30 +1021,65 @@ def _check_texts(
         if isinstance(fields, str):
             r.error(where, fields)
             continue
-        allowed = TEXT_PLACEHOLDERS.get(key)
-        if allowed is not None:
-            for name in sorted(fields - allowed):
-                given = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
-                r.error(where, f"unknown placeholder {{{name}}} (this text is given: {given})")
-        sample = html.escape(template, quote=False).format(**dict.fromkeys(fields, "9" * 12))
-        if key.startswith("stale.") or key.endswith(".stale") or key in CALLBACK_ANSWER_TEXTS:
-            limit, what = MAX_CALLBACK_ANSWER, "a button answer"
-        elif key.startswith("commands."):
-            limit, what = MAX_COMMAND_DESCRIPTION, "a command description"
-        elif key.endswith("_button") or key in ("q.back", "q.done"):
-            limit, what = MAX_BUTTON, "a button label"
-        else:
-            limit, what = MAX_MESSAGE, "a message"
-        if len(sample) > limit:
-            r.error(where, f"{len(sample)} characters, over the {limit} allowed for {what}")
+        known = TEXTS.get(key)
+        if known is None:
+            close = difflib.get_close_matches(key, TEXTS, n=1, cutoff=0)
+            problems.warn(
+                origin[key],
+                where,
+                f"unknown text key, never used by the bot; the closest known key is '{close[0]}'",
+            )
+            # Unknown to the code, so all that can be checked is that it fits a message.
+            known = TextSpec(TEXT_FILE, MESSAGE, frozenset(fields))
+        spec = known
+        unknown = sorted(fields - spec.placeholders)
+        for name in unknown:
+            given = ", ".join(f"{{{n}}}" for n in sorted(spec.placeholders)) or "none"
+            r.error(where, f"unknown placeholder {{{name}}} (this text is given: {given})")
+        if unknown:
+            continue
+        fillings = [("", "9" * 12)]
+        if spec.filled_from:
+            fillings = [
+                (f" with '{other}' filled in", text)
+                for other, text in texts.items()
+                if other.startswith(spec.filled_from)
+            ] or fillings
+        length, with_what = max(
+            (len(_as_sent(template, spec.shown_as, dict.fromkeys(fields, value))), note)
+            for note, value in fillings
+        )
+        limit, what = _LIMITS[spec.shown_as]
+        if length > limit:
+            r.error(where, f"{length} characters{with_what}, over the {limit} allowed for {what}")
+
+
+def _as_sent(template: str, shown_as: str, values: dict[str, str]) -> str:
+    """The text as Telegram gets it: only messages are HTML, so only they are escaped."""
+    if shown_as == MESSAGE:
+        escaped = {name: html.escape(value, quote=False) for name, value in values.items()}
+        return html.escape(template, quote=False).format(**escaped)
+    return template.format(**values)
 
 
 # --------------------------------------------------------------------------------------------
 # Loading
 
 
+def shown_dir(directory: Path) -> str:
+    """The folder as the author would type it: relative to the current directory when it lies
+    inside it ("" for the current directory itself), else as given."""
+    if directory.is_absolute():
+        # A deleted working directory or a folder elsewhere: show the path as given.
+        with contextlib.suppress(OSError, ValueError):
+            directory = directory.relative_to(Path.cwd())
+    text = os.path.normpath(directory)
+    return "" if text == "." else text
+
+
 def _rel(directory: Path, name: str) -> str:
-    return f"{directory.name}/{name}"
+    folder = shown_dir(directory)
+    return f"{folder}/{name}" if folder else name
 
 
 def _fingerprinted(declared: str, directory: Path) -> str:
@@ -836,7 +1098,7 @@ def load_content(directory: Path | None = None) -> Content:
     directory = Path(directory) if directory is not None else default_content_dir()
     problems = _Problems()
     if not directory.is_dir():
-        raise ContentError([f"{directory}: content directory not found"])
+        raise ContentError([f"{shown_dir(directory) or '.'}: content directory not found"])
 
     names = {
         name: _rel(directory, name) for name in (QUESTION_FILE, CAUSE_FILE, TRIAGE_FILE, TEXT_FILE)
@@ -926,9 +1188,12 @@ def load_content(directory: Path | None = None) -> Content:
                 )
 
     texts, origin = _parse_texts(text_files, problems)
-    _check_texts(texts, origin, problems, names[TEXT_FILE])
+    present = {file for file, _ in text_files}
+    _check_texts(
+        texts, origin, problems, {**names, DIARY_FILE: _rel(directory, DIARY_FILE)}, present
+    )
     if problems.lines:
-        raise ContentError(problems.lines)
+        raise problems.fail()
 
     content = Content(
         version=_fingerprinted(str(version), directory),
@@ -938,10 +1203,11 @@ def load_content(directory: Path | None = None) -> Content:
         flags=MappingProxyType(dict(triage.flags)),
         rules=tuple(rules),
         texts=MappingProxyType(texts),
+        warnings=tuple(problems.warnings),
     )
-    _check_composed(content, names, problems)
+    _check_composed(content, names, problems, triage.level_where)
     if problems.lines:
-        raise ContentError(problems.lines)
+        raise problems.fail()
     return content
 
 
@@ -965,9 +1231,30 @@ def _check_flags_used(questions: list[Question], flags: dict[str, str], r: _Read
 
 
 def _check_stops(questions: list[Question], rules: list[Rule], r: _Reader) -> None:
+    emergency = [rule for rule in rules if rule.level == "emergency"]
     for i, question in enumerate(questions):
         for j, option in enumerate(question.options):
             if not option.stop:
+                # An emergency sign must end the questionnaire at once: ten more questions
+                # would only keep someone from calling for help.
+                sets_off = [
+                    rule.id
+                    for rule in emergency
+                    if cond.evaluate(rule.when, {}, set(option.flags))
+                ]
+                if sets_off and question.kind == "single":
+                    r.error(
+                        f"questions[{i}].options[{j}]",
+                        f"sets off the emergency rule '{sets_off[0]}' on its own, so it must end "
+                        "the questionnaire: add stop: true",
+                    )
+                elif sets_off:
+                    r.error(
+                        f"questions[{i}].options[{j}]",
+                        f"sets off the emergency rule '{sets_off[0]}' on its own, but a "
+                        "multi-select cannot end the questionnaire: ask it in a single-choice "
+                        "safety question with stop: true",
+                    )
                 continue
             answers = {question.id: (option.id,)}
             fired = [
@@ -983,7 +1270,9 @@ def _check_stops(questions: list[Question], rules: list[Rule], r: _Reader) -> No
                 )
 
 
-def _check_composed(content: Content, names: dict[str, str], problems: _Problems) -> None:
+def _check_composed(
+    content: Content, names: dict[str, str], problems: _Problems, level_where: dict[str, str]
+) -> None:
     """Render the worst cases: every question screen and the longest possible result."""
     from bot import render
 
@@ -991,7 +1280,63 @@ def _check_composed(content: Content, names: dict[str, str], problems: _Problems
         for problem in render.question_screen_problems(content, question):
             problems.add(names[QUESTION_FILE], f"questions[{i}]", problem)
     for problem in render.worst_result_problems(content):
-        problems.add(names[TRIAGE_FILE], "", problem)
+        # The length is the sum of many texts in several files: blame the longest one, where
+        # shortening helps most, and say how the rest adds up.
+        worst = render.worst_result(content, stopped="emergency-screen" in problem)
+        parts = _result_parts(content, worst, names, level_where)
+        length, file, where, what, _ = max(parts, key=lambda part: part[0])
+        totals: dict[str, int] = {}
+        for size, _, _, _, group in parts:
+            totals[group] = totals.get(group, 0) + size
+        in_all = ", ".join(f"{group} {size}" for group, size in totals.items())
+        headline = problem.split(": shorten", 1)[0]
+        problems.add(
+            file,
+            where,
+            f"{headline}; the longest part is {what} ({length} characters); "
+            f"{in_all} characters in all",
+        )
+
+
+def _result_parts(
+    content: Content, result: Result, names: dict[str, str], level_where: dict[str, str]
+) -> list[tuple[int, str, str, str, str]]:
+    """(length, file, key path, what, group) of each text that goes into a result."""
+    parts: list[tuple[int, str, str, str, str]] = []
+    for match in result.causes:
+        cause = match.cause
+        i = content.causes.index(cause)
+        parts.append(
+            (
+                len(cause.explanation) + sum(len(tip) for tip in cause.tips),
+                names[CAUSE_FILE],
+                f"causes[{i}] ({cause.id})",
+                "this cause's explanation and tips",
+                "cause texts",
+            )
+        )
+    rule_index = {rule.id: i for i, rule in enumerate(content.rules)}
+    for nudge in result.nudges:
+        if nudge.text:
+            parts.append(
+                (
+                    len(nudge.text),
+                    names[TRIAGE_FILE],
+                    f"rules[{rule_index[nudge.rule_id]}] ({nudge.rule_id}).text",
+                    "this rule's text",
+                    "rule texts",
+                )
+            )
+    parts.append(
+        (
+            len(result.level.advice),
+            names[TRIAGE_FILE],
+            f"{level_where[result.level.id]} ({result.level.id}).advice",
+            "this level's advice",
+            "level advice",
+        )
+    )
+    return parts
 
 
 def iter_options(content: Content) -> Iterator[tuple[Question, Option]]:

@@ -17,10 +17,16 @@ import yaml
 
 from bot.check import load_triage_cases, run_check, tap_counts
 from bot.cli import main
-from bot.content import ContentError, default_content_dir, load_content
+from bot.content import TEXTS, ContentError, default_content_dir, load_content
 
 REAL = default_content_dir()
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages name files relative to the working directory: run where the copies are."""
+    monkeypatch.chdir(tmp_path)
 
 
 def copy_content(tmp_path: Path) -> Path:
@@ -32,11 +38,15 @@ def copy_content(tmp_path: Path) -> Path:
 
 
 def fixture_content(tmp_path: Path, name: str = "content_small") -> Path:
-    """A content folder named `name`: the real texts.yaml (so the fixtures need not repeat
-    every required text), content_small's files, then the files of fixture `name`."""
+    """A content folder named `name`: the real texts.yaml and diary.yaml (so the fixtures need
+    not repeat every required text), content_small's files, then the files of fixture `name`."""
     target = tmp_path / name
     target.mkdir()
-    shutil.copy(REAL / "texts.yaml", target / "texts.yaml")
+    for name_ in ("texts.yaml", "diary.yaml"):
+        # Only the texts the bot uses: the fixtures' warnings are about the fixtures.
+        data = yaml.safe_load((REAL / name_).read_text(encoding="utf-8"))
+        data["texts"] = {key: text for key, text in data["texts"].items() if key in TEXTS}
+        rewrite(target / name_, data)
     for source in (FIXTURES / "content_small", FIXTURES / name):
         for path in source.glob("*.yaml"):
             shutil.copy(path, target / path.name)
@@ -87,13 +97,13 @@ def test_a_weakened_rule_fails_naming_the_case(tmp_path: Path) -> None:
     code, lines = check(directory)
     assert code == 1
     failing = (
-        "triage case 'swollen_ankles' (see_doctor: kidney signs): expected at least "
-        "see_doctor, got self_care"
+        "content/triage_cases.yaml: cases[26] (swollen_ankles): expected at least see_doctor, "
+        "got self_care"
     )
     assert failing in lines
     # The failures come last, under a heading, where an author sees them first.
     assert lines[lines.index("FAILED:") :][1:] == [
-        line for line in lines if line.startswith("triage case '")
+        line for line in lines if line.startswith("content/triage_cases.yaml: cases[")
     ]
     assert any(re.fullmatch(r"triage cases: \d+ of \d+ pass", line) for line in lines)
 
@@ -108,8 +118,8 @@ def test_an_over_triaging_rule_fails_too(tmp_path: Path) -> None:
     code, lines = check(directory)
     assert code == 1
     assert (
-        "triage case 'kidney_calm' (self_care: known kidney disease, diabetes or high blood "
-        "pressure alone (calm note)): expected at most self_care, got urgent"
+        "content/triage_cases.yaml: cases[39] (kidney_calm): expected at most self_care, "
+        "got urgent"
     ) in lines
 
 
@@ -154,10 +164,79 @@ def test_unknown_answers_in_a_case(tmp_path: Path) -> None:
             ]
         },
     )
+    assert check(directory) == (
+        1,
+        [
+            "content/triage_cases.yaml: cases[0].answers.em_now: unknown option 'cheest'; "
+            "options are chest, breath, spread, speak, oneside, urine, none"
+        ],
+    )
+
+
+def case_problems(tmp_path: Path, answers: dict[str, Any]) -> list[str]:
+    directory = copy_content(tmp_path)
+    case = {"id": "a", "row": "r", "answers": answers, "min_level": "self_care"}
+    rewrite(directory / "triage_cases.yaml", {"cases": [case]})
+    with pytest.raises(ContentError) as caught:
+        load_triage_cases(directory, load_content(directory))
+    return caught.value.problems
+
+
+def test_an_unknown_question_in_a_case(tmp_path: Path) -> None:
+    assert case_problems(tmp_path, {"em_nwo": ["none"]}) == [
+        "content/triage_cases.yaml: cases[0].answers.em_nwo: unknown question 'em_nwo'; "
+        "the closest question id is 'em_now'"
+    ]
+
+
+def test_two_options_for_a_single_choice_question(tmp_path: Path) -> None:
+    assert case_problems(tmp_path, {"em_now": ["chest", "breath"]}) == [
+        "content/triage_cases.yaml: cases[0].answers.em_now: 'em_now' is a single-choice "
+        "question, so one option, not 2 (chest, breath)"
+    ]
+
+
+def test_an_option_read_as_yes_or_no_in_a_case(tmp_path: Path) -> None:
+    assert case_problems(tmp_path, {"meds": [False]}) == [
+        "content/triage_cases.yaml: cases[0].answers.meds: read as a yes/no value, not as "
+        'text: put it in quotes, e.g. "no"'
+    ]
+
+
+def test_a_safety_case_that_no_longer_stops(tmp_path: Path) -> None:
+    # The content check itself refuses an emergency answer without stop: true; an urgent one
+    # ("lips") may go on as far as the content is concerned, and only its case notices.
+    directory = copy_content(tmp_path)
+    questions = yaml.safe_load((directory / "questions.yaml").read_text(encoding="utf-8"))
+    for question in questions["questions"]:
+        for option in question["options"]:
+            if question["id"] == "em_soon" and option["id"] == "lips":
+                option.pop("stop")
+    rewrite(directory / "questions.yaml", questions)
     code, lines = check(directory)
     assert code == 1
-    assert lines[-1] == "triage case 'a' (r): unknown answers em_now:cheest"
-    assert "triage cases: 0 of 1 pass" in lines
+    assert lines[-1] == (
+        "content/triage_cases.yaml: cases[10] (lips): expected the questionnaire to end at "
+        "the safety check (stops: true), but it goes on to question 'where'"
+    )
+
+
+def test_a_case_that_must_go_on_but_stops(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    case = {
+        "id": "a",
+        "row": "r",
+        "answers": {"em_now": ["chest"]},
+        "min_level": "self_care",
+        "stops": False,
+    }
+    rewrite(directory / "triage_cases.yaml", {"cases": [case]})
+    code, lines = check(directory)
+    assert code == 1
+    assert lines[-1] == (
+        "content/triage_cases.yaml: cases[0] (a): expected the questionnaire to go on "
+        "(stops: false), but it ends at question 'em_now'"
+    )
 
 
 # --- the small fixture: the whole report ----------------------------------------------------
@@ -272,8 +351,8 @@ def test_a_failing_triage_case_exits_1(tmp_path: Path, capsys: pytest.CaptureFix
     assert "triage cases: 2 of 3 pass" in lines
     assert lines[-2:] == [
         "FAILED:",
-        "triage case 'dry_heat' (urgent: heat with little to drink): expected at least "
-        "urgent, got see_doctor",
+        "content_small/triage_cases.yaml: cases[1] (dry_heat): expected at least urgent, "
+        "got see_doctor",
     ]
 
 
@@ -282,3 +361,64 @@ def test_an_unwritable_diagram_path_exits_1(tmp_path: Path) -> None:
     code, lines = check(directory, diagram=tmp_path)  # a folder, not a file
     assert code == 1
     assert lines[-1].startswith(f"cannot write the diagram to {tmp_path}: ")
+
+
+# --- file names in messages ----------------------------------------------------------------
+
+
+def test_content_in_the_current_directory_is_named_without_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = fixture_content(tmp_path, "content_broken")
+    monkeypatch.chdir(directory)
+    assert main(["check-content", "--content", "."]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "questions.yaml: questions[1].options[1].points.strian: unknown cause 'strian'"
+    )
+
+
+def test_content_outside_the_current_directory_is_named_as_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = fixture_content(tmp_path, "content_broken")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["check-content", "--content", str(directory)]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"{directory}/questions.yaml: questions[1].options[1].points.strian: "
+        "unknown cause 'strian'"
+    )
+
+
+def test_warnings_for_the_current_directory_have_no_leading_slash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = fixture_content(tmp_path, "content_suspicious")
+    monkeypatch.chdir(directory)
+    code, lines = check(Path())
+    assert code == 0
+    assert (
+        "  causes.yaml: causes[2] (cold): can never rank first: no answers found that give it "
+        "its min_score and more points than every other cause"
+    ) in lines
+
+
+def test_a_missing_folder_is_named_as_given(tmp_path: Path) -> None:
+    code, lines = check(Path("nowhere"))
+    assert (code, lines) == (1, ["nowhere: content directory not found"])
+
+
+def test_a_misspelt_text_key_is_shown_with_the_missing_one(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    texts = yaml.safe_load((directory / "texts.yaml").read_text(encoding="utf-8"))
+    texts["texts"]["start.contnue_button"] = texts["texts"].pop("start.continue_button")
+    rewrite(directory / "texts.yaml", texts)
+    code, lines = check(directory)
+    assert code == 1
+    assert lines[0] == "content/texts.yaml: texts: missing text 'start.continue_button'"
+    assert lines[1].startswith("warnings (")
+    assert lines[-1] == (
+        "  content/texts.yaml: texts.start.contnue_button: unknown text key, never used by the "
+        "bot; the closest known key is 'start.continue_button'"
+    )

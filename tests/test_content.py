@@ -3,6 +3,8 @@ exact line `content/<file>.yaml: <key path>: <what is wrong>`, never a traceback
 
 from __future__ import annotations
 
+import ast
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -11,8 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
+import bot
 from bot.content import (
-    REQUIRED_TEXTS,
+    BUTTON,
+    DIARY_FILE,
+    TEXTS,
     Content,
     ContentError,
     default_content_dir,
@@ -20,6 +25,12 @@ from bot.content import (
 )
 
 REAL = default_content_dir()
+
+
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages name files relative to the working directory: run where the copies are."""
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +86,8 @@ def test_real_content_loads(content: Content) -> None:
         "nerve",
     ]
     assert [lv.id for lv in content.levels] == ["emergency", "urgent", "see_doctor", "self_care"]
-    for key in REQUIRED_TEXTS:
+    for key in TEXTS:
         assert content.texts[key]
-    # The diary's texts (another file) are merged in too.
-    assert any(key.startswith("checkin.") for key in content.texts)
 
 
 def test_safety_check_comes_first_and_asks_about_the_last_24_hours(content: Content) -> None:
@@ -264,14 +273,47 @@ def test_button_answer_text_too_long(tmp_path: Path) -> None:
     ]
 
 
-def test_composed_result_too_long(tmp_path: Path) -> None:
+def test_composed_result_too_long_names_the_longest_rule_text(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
     edit(directory, "triage.yaml", lambda d: d["rules"][-1].update(text="word " * 700))
+    rules = yaml.safe_load((directory / "triage.yaml").read_text(encoding="utf-8"))["rules"]
+    last, rule_id = len(rules) - 1, rules[-1]["id"]
     (line,) = problems_of(directory)
-    assert line.startswith("content/triage.yaml: the longest possible result is ")
-    assert line.endswith(
-        "over Telegram's 4096: shorten cause explanations, tips, rule texts or level advice"
-    )
+    assert re.fullmatch(
+        rf"content/triage\.yaml: rules\[{last}\] \({rule_id}\)\.text: the longest possible "
+        r"result is \d+ characters, over Telegram's 4096; the longest part is this rule's text "
+        r"\(3499 characters\); cause texts \d+, rule texts \d+, level advice \d+ characters "
+        r"in all",
+        line,
+    ), line
+
+
+def test_composed_result_too_long_names_the_longest_cause(
+    tmp_path: Path, content: Content
+) -> None:
+    directory = copy_content(tmp_path)
+    k = [c.id for c in content.causes].index("dehydration")
+    edit(directory, "causes.yaml", lambda d: d["causes"][k].update(explanation="Drink. " * 600))
+    (line,) = problems_of(directory)
+    assert re.fullmatch(
+        rf"content/causes\.yaml: causes\[{k}\] \(dehydration\): the longest possible result is "
+        r"\d+ characters, over Telegram's 4096; the longest part is this cause's explanation "
+        r"and tips \(\d+ characters\); cause texts \d+, rule texts \d+, level advice \d+ "
+        r"characters in all",
+        line,
+    ), line
+
+
+def test_emergency_screen_too_long_names_the_level_advice(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(directory, "triage.yaml", lambda d: d["levels"][0].update(advice="Call. " * 700))
+    (line,) = problems_of(directory)
+    assert re.fullmatch(
+        r"content/triage\.yaml: levels\[0\] \(emergency\)\.advice: the longest emergency-screen "
+        r"result is \d+ characters, over Telegram's 4096; the longest part is this level's "
+        r"advice \(4199 characters\); rule texts \d+, level advice 4199 characters in all",
+        line,
+    ), line
 
 
 def test_yaml_syntax_error_has_line_and_column(tmp_path: Path) -> None:
@@ -375,3 +417,206 @@ def test_missing_file(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
     (directory / "triage.yaml").unlink()
     assert problems_of(directory) == ["content/triage.yaml: file is missing"]
+
+
+def test_an_id_read_as_yes_or_no_says_to_quote_it(tmp_path: Path, content: Content) -> None:
+    directory = copy_content(tmp_path)
+    i = q_index(content, "drink")
+    path = directory / "questions.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  - id: drink\n", "  - id: no\n"), encoding="utf-8")
+    assert problems_of(directory)[0] == (
+        f"content/questions.yaml: questions[{i}].id: read as a yes/no value, not as text: "
+        'put it in quotes, e.g. id: "no"'
+    )
+
+
+# --- texts: every key the code uses is declared, required and checked ------------------------
+
+SOURCES = [
+    *Path(bot.__file__).parent.rglob("*.py"),
+    *(Path(bot.__file__).parent.parent / "handlers").rglob("*.py"),
+]
+# Calls that take a text key; the key is any dotted string among their arguments.
+TEXT_CALLS = {"text", "raw_text", "fill", "label", "_button", "_warning"}
+DOTTED = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)+")
+
+
+def _keys_in_source() -> tuple[set[str], set[str]]:
+    """Text keys written out in the code, and the patterns of keys built with f-strings
+    (`f"checkin.cramps.{n}"` gives `checkin\\.cramps\\.[a-z0-9_]+`)."""
+    namespaces = {key.split(".")[0] for key in TEXTS}
+    keys: set[str] = set()
+    patterns: set[str] = set()
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in TEXT_CALLS:
+                    keys |= {
+                        arg.value
+                        for arg in node.args
+                        if isinstance(arg, ast.Constant)
+                        and isinstance(arg.value, str)
+                        and DOTTED.fullmatch(arg.value)
+                    }
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if (
+                    DOTTED.fullmatch(node.value)
+                    and node.value.split(".")[0] in namespaces
+                    and not node.value.endswith((".yaml", ".py"))  # "diary.yaml" is a file
+                ):
+                    keys.add(node.value)
+            elif isinstance(node, ast.JoinedStr) and node.values:
+                head = node.values[0]
+                if (
+                    isinstance(head, ast.Constant)
+                    and isinstance(head.value, str)
+                    and head.value.split(".")[0] in namespaces
+                    and "." in head.value
+                ):
+                    patterns.add(
+                        "".join(
+                            re.escape(part.value)
+                            if isinstance(part, ast.Constant)
+                            else "[a-z0-9_]+"
+                            for part in node.values
+                        )
+                    )
+    return keys, patterns
+
+
+def test_the_text_table_covers_every_key_the_code_uses() -> None:
+    keys, patterns = _keys_in_source()
+    assert "checkin.ask.factors" not in keys  # built from a pattern, so found as one
+    assert "start.continue_button" in keys and "reminders.when.today" in keys
+    assert sorted(keys - set(TEXTS)) == []
+    for pattern in patterns:
+        assert any(re.fullmatch(pattern, key) for key in TEXTS), pattern
+    assert r"checkin\.cramps\.[a-z0-9_]+" in patterns
+
+
+def test_texts_the_code_formats_declare_the_names_it_passes() -> None:
+    # Spot checks of the table against the calls (the load test below proves the real texts
+    # use no other names).
+    assert TEXTS["checkin.header"].placeholders == {"night"}
+    assert TEXTS["reminders.when.today"].placeholders == {"date", "time"}
+    assert TEXTS["checkin.snooze"].shown_as == BUTTON
+    assert TEXTS["checkin.ask.longest"].file == DIARY_FILE
+
+
+def test_a_missing_diary_text(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(directory, "diary.yaml", lambda d: d["texts"].pop("checkin.ask.longest"))
+    assert problems_of(directory) == [
+        "content/diary.yaml: texts: missing text 'checkin.ask.longest'"
+    ]
+
+
+def test_a_misspelt_diary_placeholder(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(
+        directory,
+        "diary.yaml",
+        lambda d: d["texts"].update({"checkin.header": "Morning check-in · the night of {nigth}"}),
+    )
+    assert problems_of(directory) == [
+        "content/diary.yaml: texts.checkin.header: unknown placeholder {nigth} "
+        "(this text is given: {night})"
+    ]
+
+
+def test_a_diary_button_label_too_long(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(directory, "diary.yaml", lambda d: d["texts"].update({"checkin.snooze": "z" * 84}))
+    assert problems_of(directory) == [
+        "content/diary.yaml: texts.checkin.snooze: 84 characters, over the 64 allowed for a "
+        "button label"
+    ]
+
+
+def test_a_factor_label_too_long_for_its_tick_box(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(directory, "diary.yaml", lambda d: d["texts"].update({"checkin.factor.stress": "s" * 63}))
+    assert problems_of(directory) == [
+        "content/diary.yaml: texts.checkin.ticked: 65 characters with 'checkin.factor.stress' "
+        "filled in, over the 64 allowed for a button label",
+        "content/diary.yaml: texts.checkin.unticked: 65 characters with 'checkin.factor.stress' "
+        "filled in, over the 64 allowed for a button label",
+    ]
+
+
+def test_a_missing_diary_file_is_one_line(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    (directory / "diary.yaml").unlink()
+    count = sum(1 for spec in TEXTS.values() if spec.file == DIARY_FILE)
+    assert problems_of(directory) == [
+        f"content/diary.yaml: file is missing (it holds {count} texts the bot needs)"
+    ]
+
+
+def test_a_misspelt_text_key_warns_with_the_closest_known_key(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+
+    def change(data: Any) -> None:
+        data["texts"]["start.contnue_button"] = data["texts"].pop("start.continue_button")
+
+    edit(directory, "texts.yaml", change)
+    with pytest.raises(ContentError) as caught:
+        load_content(directory)
+    assert caught.value.problems == [
+        "content/texts.yaml: texts: missing text 'start.continue_button'"
+    ]
+    assert caught.value.warnings[-1] == (
+        "content/texts.yaml: texts.start.contnue_button: unknown text key, never used by the "
+        "bot; the closest known key is 'start.continue_button'"
+    )
+
+
+def test_an_extra_text_is_only_a_warning(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(directory, "texts.yaml", lambda d: d["texts"].update({"start.welcom": "Hi"}))
+    assert load_content(directory).warnings[-1] == (
+        "content/texts.yaml: texts.start.welcom: unknown text key, never used by the bot; "
+        "the closest known key is 'start.welcome'"
+    )
+
+
+def test_a_popup_is_counted_as_sent_not_escaped(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    # 200 characters as shown; escaped for HTML they would be 600.
+    edit(directory, "texts.yaml", lambda d: d["texts"].update({"stale.button": "<&>" * 66 + "ok"}))
+    assert load_content(directory).raw_text("stale.button") == "<&>" * 66 + "ok"
+    edit(directory, "texts.yaml", lambda d: d["texts"].update({"stale.button": "<&>" * 67}))
+    assert problems_of(directory) == [
+        "content/texts.yaml: texts.stale.button: 201 characters, over the 200 allowed for a "
+        "button answer"
+    ]
+
+
+def test_an_emergency_answer_must_end_the_questionnaire(tmp_path: Path, content: Content) -> None:
+    directory = copy_content(tmp_path)
+    i, j = q_index(content, "em_now"), o_index(content, "em_now", "chest")
+    edit(directory, "questions.yaml", lambda d: d["questions"][i]["options"][j].pop("stop"))
+    assert problems_of(directory) == [
+        f"content/questions.yaml: questions[{i}].options[{j}]: sets off the emergency rule "
+        "'chest' on its own, so it must end the questionnaire: add stop: true"
+    ]
+
+
+def test_an_emergency_tick_in_a_list_must_move_to_the_safety_check(
+    tmp_path: Path, content: Content
+) -> None:
+    directory = copy_content(tmp_path)
+    i, j = q_index(content, "kidney"), o_index(content, "kidney", "ankles")
+
+    def change(data: Any) -> None:
+        data["questions"][i]["options"][j]["flags"] = ["chest_pain"]
+
+    edit(directory, "questions.yaml", change)
+    assert (
+        f"content/questions.yaml: questions[{i}].options[{j}]: sets off the emergency rule "
+        "'chest' on its own, but a multi-select cannot end the questionnaire: ask it in a "
+        "single-choice safety question with stop: true"
+    ) in problems_of(directory)
