@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--content", type=Path, default=None, help="content directory to check")
     check.add_argument("--diagram", type=Path, default=None, help="write a Mermaid flow diagram")
     check.add_argument(
-        "--simulate", action="store_true", help="walk every path (or a sample) and report outcomes"
+        "--simulate", action="store_true", help="where safety answers end, and outcomes past them"
     )
     tryout = sub.add_parser("try", help="talk to the bot in this terminal: no token, no network")
     tryout.add_argument("--db", type=Path, default=None, help="keep the conversation in this file")
