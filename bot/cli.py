@@ -155,14 +155,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return run_command()
-    if args.command == "check-content":
-        try:
-            return check_command(args)
-        except BrokenPipeError:
-            # `cramp-bot check-content | head`: the reader left; no traceback for that.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 1
-    return try_command(args)
+    command = check_command if args.command == "check-content" else try_command
+    try:
+        return command(args)
+    except BrokenPipeError:
+        # `cramp-bot check-content | head`: the reader left; no traceback for that.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
