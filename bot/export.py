@@ -1,4 +1,4 @@
-"""/export files: the diary as CSV (for a doctor's spreadsheet) and everything else as JSON.
+"""/export files: the answered nights as CSV (for a doctor's spreadsheet), everything as JSON.
 
 Pure: takes what storage returned, gives bytes for the handler to send as documents.
 """
@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from bot.checkin_flow import SKIPPED
 from bot.diary import FACTORS, cramp_count, factors_of
 
 # Readable in a spreadsheet without a key: plain words, ASCII only.
@@ -30,8 +31,40 @@ CSV_COLUMNS: tuple[str, ...] = (
     "urine_dark",
     "weak_or_numb",
     "complete",
-    "recorded_at",
+    "sent_at",
+    "answered_at",
 )
+
+# What became of a night's check-in (the diary row is made when the check-in is sent).
+ANSWERED = "answered"
+SKIPPED_NIGHT = "skipped"
+UNANSWERED = "unanswered"
+
+# The reminder columns of the user row, under the names the export gives them.
+REMINDER_FIELDS: Mapping[str, str] = {
+    "reminders_on": "on",
+    "reminder_time": "time",
+    "timezone": "time_zone",
+    "paused_until": "paused_until",
+    "reminder_slot_at": "next_check_in_at",
+    "next_reminder_at": "next_attempt_at",
+    "last_checkin_night": "last_check_in_night",
+}
+
+# For the person reading the file: what the less obvious fields mean.
+ABOUT: Mapping[str, str] = {
+    "reminders": (
+        "Your morning check-in setting. next_check_in_at is the morning the next check-in "
+        "is for; next_attempt_at is when it will be sent, later only while a failed send "
+        "waits to be tried again. Times are UTC."
+    ),
+    "diary": (
+        "One entry per night a check-in was sent. status: answered, skipped (you pressed "
+        "Skip) or unanswered. sent_at: when the check-in for that night was first sent; "
+        "last_changed_at: the last answer, skip or repeated check-in message. Times are UTC."
+    ),
+    "nudges": "The warning signs shown to you after a check-in, and when.",
+}
 
 
 class ExportEntry(Protocol):
@@ -46,6 +79,20 @@ class ExportEntry(Protocol):
 
     @property
     def recorded_at(self) -> datetime: ...
+
+    @property
+    def updated_at(self) -> datetime: ...
+
+    @property
+    def checkin_message_id(self) -> int | None: ...
+
+
+def night_status(entry: ExportEntry) -> str:
+    """answered (at least one answer), skipped, or unanswered (sent and never touched)."""
+    answers = entry.answers
+    if any(value is not None for key, value in answers.items() if key != SKIPPED):
+        return ANSWERED
+    return SKIPPED_NIGHT if answers.get(SKIPPED) else UNANSWERED
 
 
 def _yes_no(value: Any) -> str:
@@ -71,7 +118,11 @@ def _row(entry: ExportEntry) -> dict[str, str]:
         "urine_dark": _yes_no(answers.get("urine")),
         "weak_or_numb": _yes_no(answers.get("weak")),
         "complete": "yes" if entry.complete else "no",
-        "recorded_at": entry.recorded_at.isoformat(timespec="seconds"),
+        # The row is made when the check-in goes out and changes with each answer. The last
+        # change of an answered night is its last answer, except when a repeated check-in
+        # message for a half-answered night went out after it (no time per answer is kept).
+        "sent_at": entry.recorded_at.isoformat(timespec="seconds"),
+        "answered_at": entry.updated_at.isoformat(timespec="seconds"),
     }
     for factor in FACTORS:
         # blank, not 0, when the factors were never answered: unknown is not "no"
@@ -80,12 +131,14 @@ def _row(entry: ExportEntry) -> dict[str, str]:
 
 
 def diary_csv(entries: Iterable[ExportEntry]) -> bytes:
-    """One row per night, oldest first, a header row, a column per item; UTF-8."""
+    """One row per answered night, oldest first, a header row, a column per item; UTF-8.
+    Skipped and unanswered nights have no row (the JSON lists them)."""
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for entry in sorted(entries, key=lambda e: e.night):
-        writer.writerow(_row(entry))
+        if night_status(entry) == ANSWERED:
+            writer.writerow(_row(entry))
     return out.getvalue().encode("utf-8")
 
 
@@ -100,23 +153,33 @@ def everything_json(
     assessments: list[dict[str, Any]],
     answers: list[dict[str, Any]],
     diary_entries: Iterable[ExportEntry],
+    nudges: list[dict[str, Any]],
 ) -> bytes:
-    """Everything stored about one person, as pretty UTF-8 JSON."""
+    """Everything stored about one person, as pretty UTF-8 JSON: the user row (its reminder
+    columns under "reminders"), questionnaires, every diary night whatever became of it, and
+    the warnings shown."""
+    person = dict(user)
+    reminders = {name: person.pop(column, None) for column, name in REMINDER_FIELDS.items()}
     diary = [
         {
             "night": entry.night.isoformat(),
-            "answers": dict(entry.answers),
+            "status": night_status(entry),
             "complete": entry.complete,
-            "recorded_at": entry.recorded_at,
-            "updated_at": getattr(entry, "updated_at", None),
+            "answers": dict(entry.answers),
+            "sent_at": entry.recorded_at,
+            "last_changed_at": entry.updated_at,
+            "checkin_message_id": entry.checkin_message_id,
         }
         for entry in sorted(diary_entries, key=lambda e: e.night)
     ]
     document = {
-        "user": dict(user),
+        "user": person,
+        "reminders": reminders,
         "assessments": assessments,
         "answers": answers,
         "diary": diary,
+        "nudges": nudges,
+        "about": dict(ABOUT),
     }
     text = json.dumps(document, indent=2, ensure_ascii=False, default=_plain)
     return (text + "\n").encode("utf-8")

@@ -841,3 +841,13 @@ class Storage:
             (user_id, reason),
         )
         return None if row is None or row["last"] is None else _from_iso(row["last"])
+
+    async def list_nudges(self, user_id: int) -> list[dict[str, Any]]:
+        """For /export: every warning shown to this user, oldest first.
+
+        Each: {"reason": str, "sent_at": aware UTC datetime}."""
+        rows = await self._fetch(
+            "SELECT reason, sent_at FROM nudges WHERE user_id = ? ORDER BY sent_at, reason",
+            (user_id,),
+        )
+        return [{"reason": row["reason"], "sent_at": _from_iso(row["sent_at"])} for row in rows]

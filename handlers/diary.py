@@ -9,24 +9,15 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.checkin_flow import SKIPPED, user_zone
+from bot.checkin_flow import user_zone
 from bot.diary import history_view, insights_view
-from bot.export import diary_csv, everything_json
-from bot.storage import DiaryEntry, User
+from bot.export import ANSWERED, diary_csv, everything_json, night_status
+from bot.storage import User
 from handlers.checkin import texts_of
 from handlers.common import AnyApp, Context, deps, reply_text
 
 CSV_NAME = "cramp-diary.csv"
 JSON_NAME = "cramp-bot-data.json"
-
-
-def _answered(entries: list[DiaryEntry]) -> list[DiaryEntry]:
-    """Nights with at least one answer: a check-in that was sent but never touched is no entry."""
-    return [
-        entry
-        for entry in entries
-        if any(v is not None for k, v in entry.answers.items() if k != SKIPPED)
-    ]
 
 
 def _today(user: User | None, context: Context) -> date:
@@ -56,7 +47,7 @@ async def insights_command(update: Update, context: Context) -> None:
 
 
 async def export_command(update: Update, context: Context) -> None:
-    """Everything stored about the person: the diary as CSV, the rest as JSON."""
+    """Everything stored about the person: the answered nights as CSV, everything as JSON."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
@@ -67,30 +58,31 @@ async def export_command(update: Update, context: Context) -> None:
         return
     assessments = await d.storage.list_assessments(user.id)
     answers = await d.storage.list_answers(user.id)
-    diary = _answered(await d.storage.list_diary(user.id))
-    if not assessments and not diary:
-        await reply_text(update, context, d.content.text("export.nothing"))
-        return
-    if diary:
+    nights = await d.storage.list_diary(user.id)
+    nudges = await d.storage.list_nudges(user.id)
+    answered = [entry for entry in nights if night_status(entry) == ANSWERED]
+    if answered:
         await context.bot.send_document(
             chat.id,
-            document=diary_csv(diary),
+            document=diary_csv(answered),
             filename=CSV_NAME,
             caption=d.content.raw_text("export.caption.csv"),
         )
     user_row: dict[str, Any] = dataclasses.asdict(known)
     user_row.pop("awaiting", None)  # a passing conversation state, not data about them
     document = everything_json(
-        user_row, [dataclasses.asdict(a) for a in assessments], answers, diary
+        user_row, [dataclasses.asdict(a) for a in assessments], answers, nights, nudges
     )
+    # Even with no answers yet the row says when they started, their consent and settings.
     await context.bot.send_document(
         chat.id,
         document=document,
         filename=JSON_NAME,
-        caption=d.content.raw_text("export.caption.json"),
+        caption=d.content.raw_text("export.caption.everything"),
     )
-    if not diary:
-        await reply_text(update, context, d.content.text("export.no_diary"))
+    if not answered:
+        key = "export.no_answered_nights" if nights else "export.no_diary"
+        await reply_text(update, context, d.content.text(key))
 
 
 def register(application: AnyApp) -> None:

@@ -307,35 +307,104 @@ async def test_insights_are_cautious_counts(world: World) -> None:
 async def test_export_sends_the_diary_as_csv_and_everything_as_json(world: World) -> None:
     alex = await with_reminders(world)
     await seed_fortnight(world, 1001)
+    await world.storage.upsert_diary(1001, date(2026, 11, 10), {"skipped": True}, START)
+    await world.storage.record_nudge(1001, "long_cramp", START)
     started = await world.storage.start_assessment(1001, "v-test", "q_age", START)
     await world.storage.save_answer(started.id, "q_age", ("a40_60",), START, current_question=None)
     await world.storage.finish_assessment(
         started.id, level="see_doctor", result={"level": "see_doctor"}, now=START
     )
-    await morning_checkin(world, alex)  # sent, never answered: no row in the files
+    await morning_checkin(world, alex)  # sent, never answered: in the JSON only
     await alex.send("/export")
 
     documents = world.emulator.documents(1001)
     assert [d.file_name for d in documents] == ["cramp-diary.csv", "cramp-bot-data.json"]
     assert "spreadsheet" in (documents[0].caption or "")
+    assert "every diary night" in (documents[1].caption or "")
 
     rows = list(csv.DictReader(io.StringIO(documents[0].data.decode("utf-8"))))
-    assert len(rows) == 14
+    assert len(rows) == 14  # answered nights only: not the skipped 10th, not the unanswered 25th
     assert [r["night"] for r in rows][:2] == ["2026-11-11", "2026-11-12"]
+    assert rows[-1]["night"] == "2026-11-24"
     first = rows[0]
     assert (first["cramps"], first["longest"], first["woke"]) == ("2-3", "1-5 min", "yes")
     assert (first["caffeine"], first["alcohol"], first["twitch"]) == ("1", "0", "none")
     quiet = next(r for r in rows if r["night"] == "2026-11-24")
     assert (quiet["cramps"], quiet["longest"], quiet["woke"]) == ("0", "", "")
+    assert "recorded_at" not in first
 
     data = json.loads(documents[1].data.decode("utf-8"))
-    assert set(data) == {"user", "assessments", "answers", "diary"}
-    assert data["user"]["user_id"] == 1001 and data["user"]["timezone"] == "Europe/Berlin"
+    assert set(data) == {
+        "user", "reminders", "assessments", "answers", "diary", "nudges", "about",
+    }  # fmt: skip
+    assert data["user"]["user_id"] == 1001 and "awaiting" not in data["user"]
+    assert data["reminders"]["time_zone"] == "Europe/Berlin"
+    assert (data["reminders"]["on"], data["reminders"]["time"]) == (True, "07:30")
+    assert data["reminders"]["last_check_in_night"] == "2026-11-25"
     assert data["assessments"][0]["level"] == "see_doctor"
     assert data["answers"][0]["question_id"] == "q_age"
     assert data["answers"][0]["value"] == ["a40_60"]
-    assert [n["night"] for n in data["diary"]][-1] == "2026-11-24"
-    assert len(data["diary"]) == 14
+    assert data["nudges"] == [{"reason": "long_cramp", "sent_at": START.isoformat()}]
+    statuses = {n["night"]: n["status"] for n in data["diary"]}
+    assert len(statuses) == 16
+    assert statuses["2026-11-10"] == "skipped"
+    assert statuses["2026-11-25"] == "unanswered"
+    assert list(statuses.values()).count("answered") == 14
+    unanswered = data["diary"][-1]
+    assert unanswered["answers"] == {}
+    assert unanswered["sent_at"] == BERLIN_MORNING.isoformat()
+    assert unanswered["checkin_message_id"] is not None
+
+
+async def test_export_tells_when_each_check_in_was_sent_and_answered(world: World) -> None:
+    alex = await with_reminders(world)
+    await morning_checkin(world, alex)
+    world.clock.set(BERLIN_MORNING + timedelta(hours=2), frozen=True)
+    for label in ("None", "None", "None of these", "Done"):
+        await alex.press(label)
+    assert "saved for the night of 25 Nov" in alex.last_text()
+    await morning_checkin(world, alex, BERLIN_MORNING + timedelta(days=1))
+    await alex.press("Skip today")
+    await alex.send("/export")
+
+    csv_file, json_file = world.emulator.documents(1001)
+    rows = list(csv.DictReader(io.StringIO(csv_file.data.decode("utf-8"))))
+    assert [(r["night"], r["cramps"], r["sent_at"], r["answered_at"]) for r in rows] == [
+        ("2026-11-25", "0", "2026-11-26T06:30:00+00:00", "2026-11-26T08:30:00+00:00")
+    ]
+    data = json.loads(json_file.data.decode("utf-8"))
+    assert [(n["night"], n["status"]) for n in data["diary"]] == [
+        ("2026-11-25", "answered"),
+        ("2026-11-26", "skipped"),
+    ]
+
+
+async def test_export_without_answered_nights_sends_the_data_file_and_says_why(
+    world: World,
+) -> None:
+    alex = await with_reminders(world)
+    await morning_checkin(world, alex)
+    await alex.send("/export")
+    documents = world.emulator.documents(1001)
+    assert [d.file_name for d in documents] == ["cramp-bot-data.json"]
+    data = json.loads(documents[0].data.decode("utf-8"))
+    assert [(n["night"], n["status"]) for n in data["diary"]] == [("2026-11-25", "unanswered")]
+    assert data["reminders"]["time"] == "07:30"
+    assert alex.last_text() == (
+        "No night has an answer yet, so there is no diary file. "
+        "The check-ins sent so far are listed in the data file."
+    )
+
+
+async def test_export_with_settings_only_still_sends_them(world: World) -> None:
+    alex = await with_reminders(world)
+    await alex.send("/export")
+    documents = world.emulator.documents(1001)
+    assert [d.file_name for d in documents] == ["cramp-bot-data.json"]
+    data = json.loads(documents[0].data.decode("utf-8"))
+    assert data["reminders"]["time_zone"] == "Europe/Berlin"
+    assert data["diary"] == [] and data["nudges"] == []
+    assert "There are no diary nights yet" in alex.last_text()
 
 
 async def test_export_with_nothing_stored_says_so(world: World) -> None:
