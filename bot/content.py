@@ -306,8 +306,14 @@ def _diary() -> dict[str, TextSpec]:
             given=("date", "time"),
         ),
         # --- /export
-        **_texts(f, CAPTION, "export.caption.csv", "export.caption.json"),
-        **_texts(f, MESSAGE, "export.nothing", "export.no_diary"),
+        **_texts(f, CAPTION, "export.caption.csv", "export.caption.everything"),
+        **_texts(f, MESSAGE, "export.nothing", "export.no_diary", "export.no_answered_nights"),
+        **_texts(
+            f,
+            MESSAGE,
+            *(f"reminders.zone.why.{why}" for why in ("abbreviation", "offset", "country")),
+            given=("text",),
+        ),
     }
 
 

@@ -43,7 +43,14 @@ from bot.schedule import (
     resolve_local,
 )
 from bot.storage import Storage, User
-from bot.timezones import REGIONS, city_label, resolve_timezone, suggest_timezones, zone_label
+from bot.timezones import (
+    REGIONS,
+    city_label,
+    refusal_reason,
+    resolve_timezone,
+    suggest_timezones,
+    zone_label,
+)
 from bot.ui import MAX_CALLBACK_BYTES, Button, Screen
 
 PREFIX = "r1"
@@ -234,11 +241,15 @@ def city_screen(content: Content, local: time, region: str) -> Screen:
 
 
 def suggestion_screen(content: Content, local: time, typed: str) -> Screen:
-    lines = [content.text("reminders.zone.unknown", text=typed[:64])]
+    # An abbreviation, offset or many-clock country is not unknown: say why a place is asked.
+    reason = refusal_reason(typed)
+    key = "reminders.zone.unknown" if reason is None else f"reminders.zone.why.{reason}"
+    lines = [content.text(key, text=typed[:64])]
     rows: list[tuple[Button, ...]] = []
     suggestions = suggest_timezones(typed)
-    if suggestions:
+    if suggestions and reason is None:
         lines.append(content.text("reminders.zone.suggest"))
+    if suggestions:
         rows += [(Button(zone, _data("z", hhmm(local), zone)),) for zone in suggestions]
     else:
         lines.append(content.text("reminders.zone.none_close"))

@@ -130,6 +130,12 @@ async def test_opt_in_by_typing(
     assert unknown is not None and unknown.screen is not None and not unknown.plain
     assert content.text("reminders.zone.unknown", text="Atlantis") in unknown.screen.text
 
+    # A summer-time-blind abbreviation is not taken; the person is told why and offered places.
+    est = await settings.typed(USER, "EST")
+    assert est is not None and est.screen is not None
+    assert content.text("reminders.zone.why.abbreviation", text="EST") in est.screen.text
+    assert "America/New_York" in [b.text for b in est.screen.all_buttons()]
+
     done = await settings.typed(USER, "Berlin")
     assert done is not None and done.screen is not None and done.new_message
     user = await storage.get_user(USER)
