@@ -75,6 +75,13 @@ async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     await handlers.startup_all(application)
 
 
+async def on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Runs once the bot has stopped: background tasks of the handlers end."""
+    import handlers
+
+    await handlers.stop_all(application)
+
+
 def build_application(
     deps: Deps,
     *,
@@ -89,6 +96,7 @@ def build_application(
         .concurrent_updates(PerUserUpdateProcessor(256))
         .rate_limiter(RetryAfterLimiter())
         .post_init(on_startup)
+        .post_stop(on_stop)
     )
     if deps.settings.api_base_url:
         builder = builder.base_url(deps.settings.api_base_url)
@@ -128,6 +136,8 @@ async def running(
             if application.running:
                 await application.stop()
     finally:
+        if application.post_stop is not None:
+            await application.post_stop(application)
         await application.shutdown()
 
 

@@ -41,3 +41,10 @@ async def startup_all(application: AnyApp) -> None:
         hook = getattr(module, "on_startup", None)
         if hook is not None:
             await hook(application)
+
+
+async def stop_all(application: AnyApp) -> None:
+    for module in _modules():
+        hook = getattr(module, "on_stop", None)
+        if hook is not None:
+            await hook(application)

@@ -6,13 +6,16 @@ so replies and button presses never queue behind a busy morning's sends.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler, JobQueue
 
 from bot.app import Deps, get_deps
 from bot.checkin_flow import CheckinFlow, user_zone
@@ -40,6 +43,7 @@ log = logging.getLogger(__name__)
 
 JOB_NAME = "reminders"
 TICK_SECONDS = 60
+WATCH_KEY = "reminder_clock_watch"
 
 
 def texts_of(d: Deps) -> Content:
@@ -139,6 +143,40 @@ async def on_startup(application: AnyApp) -> None:
         name=JOB_NAME,
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
+    application.bot_data[WATCH_KEY] = asyncio.get_running_loop().create_task(
+        watch_clock(queue), name="reminder clock watch"
+    )
+
+
+async def on_stop(application: AnyApp) -> None:
+    watch = application.bot_data.pop(WATCH_KEY, None)
+    if isinstance(watch, asyncio.Task):
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
+
+
+def revive_stalled_tick(queue: JobQueue[Any], now: datetime) -> bool:
+    """APScheduler waits by the wall clock: after the system clock is set back by an hour,
+    the every-minute job would next run an hour from now and every morning in that hour
+    would be missed. Such a far-off next run is pulled back to now; True if it was."""
+    for job in queue.get_jobs_by_name(JOB_NAME):
+        due = job.next_t
+        if due is not None and due - now > timedelta(seconds=2 * TICK_SECONDS):
+            log.warning("the system clock went back; running the reminder job now")
+            job.job.modify(next_run_time=now)
+            return True
+    return False
+
+
+async def watch_clock(queue: JobQueue[Any]) -> None:
+    # asyncio sleeps by the monotonic clock, which a change of the system time does not move.
+    while True:
+        await asyncio.sleep(TICK_SECONDS)
+        try:
+            revive_stalled_tick(queue, datetime.now(UTC))
+        except Exception:  # the watch must outlive any one hiccup of the scheduler
+            log.exception("checking the reminder job failed")
 
 
 # --- presses ------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 from bot.app import Deps, build_application, running
 from bot.reminders import ReminderDispatcher
 from bot.storage import User
-from handlers.checkin import JOB_NAME
+from handlers.checkin import JOB_NAME, TICK_SECONDS, WATCH_KEY, revive_stalled_tick
 from handlers.reminders import parse_reminder_data
 from tests.conftest import START, World
 from tests.harness import TelegramUser
@@ -464,3 +464,16 @@ async def test_a_snooze_past_midnight_still_asks_about_the_same_night(world: Wor
     assert "the night of 25 Nov" in again.text
     # The next regular check-in is Friday evening's, for the night of the 26th.
     assert (await user_row(world)).next_reminder_at == late + timedelta(days=1)
+
+
+async def test_a_clock_set_back_does_not_stall_the_reminder_job(world: World) -> None:
+    queue = world.app.job_queue
+    assert queue is not None
+    (job,) = queue.get_jobs_by_name(JOB_NAME)
+    assert world.app.bot_data[WATCH_KEY] is not None  # the watch runs with the bot
+    now = datetime.now(UTC)
+    # After the system clock is set back 5 hours, APScheduler's next run is 5 hours away.
+    job.job.modify(next_run_time=now + timedelta(hours=5))
+    assert revive_stalled_tick(queue, now)
+    assert job.next_t is not None and job.next_t - now <= timedelta(seconds=TICK_SECONDS + 1)
+    assert not revive_stalled_tick(queue, now)  # the usual next minute is left alone
