@@ -167,16 +167,24 @@ def apply_press(answers: Mapping[str, Any], press: CheckinPress) -> dict[str, An
             new["factors"] = sorted(ticked)
             new["factors_done"] = True
             return new
+        if value == "1" and item == NO_FACTOR and not ticked - {NO_FACTOR}:
+            # Nothing ticked yet: "None of these" is one tap, as in the questionnaire.
+            new["factors"] = [NO_FACTOR]
+            new["factors_done"] = True
+            return new
         if value == "1":
-            # "None of these" and the factors exclude each other
+            # "None of these" and the factors exclude each other; after ticks, the swap is
+            # shown and Done confirms it, so no tick is dropped unseen.
             ticked = {item} if item == NO_FACTOR else (ticked - {NO_FACTOR}) | {item}
         else:
             ticked.discard(item)
         new["factors"] = sorted(ticked)
         return new
     if item == "now":
+        # "Still going after 10 minutes" answers the longest-cramp question too.
         if "longest" in current:
             new["now"] = True
+            new["longest"] = "gt10"
         return new
     if item not in current:
         return new
@@ -302,7 +310,8 @@ def render_checkin(
         return _render_done(texts, night, answers, warnings, held)
 
     parts = [f"<b>{fill(texts, 'checkin.header', night=short_date(night))}</b>"]
-    if answers.get("now") is True and step == "longest":
+    if answers.get("now") is True:
+        # Until the check-in is finished, the advice for a cramp that will not ease stays up.
         urgent = texts.text("diary.level.urgent")
         parts.append(f"<b>{urgent}</b>\n{texts.text('checkin.now.advice')}")
         parts.append(texts.text("checkin.now.later"))

@@ -174,7 +174,9 @@ def warnings_for(
     history = _upto(entries, night)
     tonight = history[-1].answers if history and history[-1].night == night else {}
     found = immediate_warnings(tonight, texts=texts)
-    if tonight.get("longest") == "gt10" and had_cramps(tonight):
+    # A cramp still going on is urgent (immediate_warnings); "see a doctor in the next days"
+    # under it would only blur that.
+    if tonight.get("longest") == "gt10" and had_cramps(tonight) and tonight.get("now") is not True:
         found.append(_warning(texts, "long_cramp", "see_doctor", "diary.warn.long_cramp"))
 
     recorded = _with_cramp_answer(history)

@@ -166,7 +166,7 @@ def test_steps_in_order_with_their_buttons() -> None:
     assert labels(screen) == [
         ["Under 1 min", "1–5 min"],
         ["5–10 min", "Over 10 min"],
-        ["I have a cramp right now"],
+        ["Still going after 10 min"],
     ]
     _, screen = walk(["1", "Under 1 min"])
     assert "Did a cramp wake you up?" in screen.text
@@ -178,7 +178,7 @@ def test_steps_in_order_with_their_buttons() -> None:
     assert labels(screen) == [
         ["☐ Caffeine after noon"],
         ["☐ Alcohol"],
-        ["☐ Hard exercise or heavy sweating"],
+        ["☐ Hard exercise or sweating"],
         ["☐ Stress"],
         ["☐ Drank little"],
         ["☐ A new medicine"],
@@ -248,24 +248,27 @@ def test_apply_press_does_not_change_its_input() -> None:
     assert answers == {"cramps": 0, "twitch": "none", "factors": ["stress"]}
 
 
-def test_a_cramp_right_now_gets_urgent_advice_at_once() -> None:
-    answers, screen = walk(["1", "I have a cramp right now"])
-    assert answers == {"cramps": 1, "now": True}
+def test_a_cramp_still_going_after_10_minutes_gets_urgent_advice_at_once() -> None:
+    answers, screen = walk(["1", "Still going after 10 min"])
+    assert answers == {"cramps": 1, "now": True, "longest": "gt10"}
     assert "<b>Please see a doctor today</b>" in screen.text
     assert "stretch the muscle gently" in screen.text
     assert "more than 10 minutes and does not ease" in screen.text
     assert "When it has eased, you can finish the check-in here." in screen.text
-    # the question is still there to finish later, without the "right now" button
-    assert labels(screen) == [["Under 1 min", "1–5 min"], ["5–10 min", "Over 10 min"]]
+    # the check-in carries on with the next question, the advice stays on top until done
+    assert "Did a cramp wake you up?" in screen.text
+    answers = apply_press(answers, tap(screen, "No"))
+    screen = render_checkin(TEXTS, NIGHT, answers, ask_weakness=False)
+    assert "<b>Please see a doctor today</b>" in screen.text
 
 
 @pytest.mark.parametrize(
     ("taps", "asked"),
     [
         (["4 or more", "Under 1 min", "No", "None", "Done"], True),
-        (["1", "Under 1 min", "No", "None", "Hard exercise or heavy sweating", "Done"], True),
+        (["1", "Under 1 min", "No", "None", "Hard exercise or sweating", "Done"], True),
         (["1", "Under 1 min", "No", "None", "Stress", "Done"], False),
-        (["None", "None", "Hard exercise or heavy sweating", "Done"], False),
+        (["None", "None", "Hard exercise or sweating", "Done"], False),
     ],
 )
 def test_dark_urine_question_after_4_cramps_or_exercise(taps: list[str], asked: bool) -> None:
@@ -317,9 +320,19 @@ def test_labels_are_escaped_exactly_once_in_text_and_never_on_buttons() -> None:
 
 
 def test_the_finished_checkin_repeats_the_urgent_advice_for_a_cramp_right_now() -> None:
-    answers, screen = walk(["1", "I have a cramp right now", "1–5 min", "No", "None", "Done"])
+    answers, screen = walk(["1", "Still going after 10 min", "No", "None", "None of these"])
     assert answers["now"] is True and next_step(answers, ask_weakness=False) is None
     # shown from the answers even when the caller passed no warnings
     assert "<b>Please see a doctor today</b>" in screen.text
     assert "Nothing in this check-in needs a doctor" not in screen.text
-    assert "Longest: 1–5 min" in screen.text
+    assert "Longest: Over 10 min" in screen.text
+
+
+def test_none_of_these_is_one_tap_unless_boxes_are_ticked() -> None:
+    answers, _ = walk(["None", "None", "None of these"])
+    assert answers["factors"] == ["none"] and answers["factors_done"] is True
+    answers, screen = walk(["None", "None", "Stress", "None of these"])
+    # after a tick, the swap is shown and waits for Done: nothing dropped unseen
+    assert answers["factors"] == ["none"] and "factors_done" not in answers
+    assert "☑ None of these" in [b.text for b in screen.all_buttons()]
+    assert "☐ Stress" in [b.text for b in screen.all_buttons()]
