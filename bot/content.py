@@ -123,6 +123,9 @@ def _general() -> dict[str, TextSpec]:
             "hint.checkin_buttons",
             "hint.unknown_command",
             "hint.no_questionnaire",
+            "hint.type_time",
+            "hint.type_zone",
+            "hint.edited",
         ),
         **_texts(
             f,
@@ -148,13 +151,14 @@ def _general() -> dict[str, TextSpec]:
             "result.causes_intro",
             "result.tips_heading",
             "result.no_cause",
+            "result.no_cause_flagged",
             "result.calm",
             "result.safety_net",
             "result.not_diagnosis",
         ),
         **_texts(f, MESSAGE, "result.cause_title", given=("n", "name")),
         **_texts(f, MESSAGE, "result.evidence", given=("items",)),
-        **_texts(f, MESSAGE, "result.level_heading", given=("title",)),
+        **_texts(f, MESSAGE, "result.level_heading", "result.in_short", given=("title",)),
         **_texts(f, MESSAGE, "result.because", "result.stopped_because", given=("reasons",)),
         **_texts(f, BUTTON, "result.restart_button", "result.reminders_button"),
     }
@@ -298,6 +302,7 @@ def _diary() -> dict[str, TextSpec]:
         **_texts(f, MESSAGE, "reminders.ask_zone", "reminders.pick_city", given=("time",)),
         **_texts(f, MESSAGE, "reminders.confirm", given=("time", "zone", "when")),
         **_texts(f, MESSAGE, "reminders.paused_done", given=("days", "when")),
+        **_texts(f, MESSAGE, "reminders.zone.got_time", given=("time",)),
         # Every "when" text is formatted with both names, whichever it uses.
         **_texts(
             f,

@@ -322,6 +322,11 @@ class ReminderSettings:
             chosen = _parse_hhmm(known.awaiting.removeprefix(AWAIT_ZONE))
             if chosen is not None:
                 tz = resolve_timezone(typed)
+                if tz is None and parse_local_time(typed) is not None:
+                    # "7:30 am" typed again at the zone step: say what is asked now.
+                    time_text = format_local_time(chosen)
+                    got = self.content.text("reminders.zone.got_time", time=time_text)
+                    return Outcome(Screen(got), new_message=True, plain=True)
                 if tz is None or tz.key not in _zones():
                     screen = suggestion_screen(self.content, chosen, typed)
                     return Outcome(screen, new_message=True)

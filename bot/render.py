@@ -99,6 +99,7 @@ DETAIL_STEPS = (
     # Only someone who ticked nearly every warning sign gets here: the doctor's visit matters
     # more than a third possible contributor.
     _Detail(2, 1, 2, max_causes=2),
+    _Detail(1, 1, 1, max_causes=1),
 )
 
 
@@ -139,6 +140,9 @@ def _stopped_text(content: Content, result: Result) -> str:
 
 def _result_text(content: Content, result: Result, detail: _Detail) -> str:
     parts = [f"<b>{content.text('result.title')}</b>"]
+    if result.level.rank > 0:
+        # A doctor's visit must not hide two phone screens down, below the causes.
+        parts.append(f"<b>{content.text('result.in_short', title=result.level.title)}</b>")
     if result.causes:
         parts.append(
             f"<b>{content.text('result.causes_heading')}</b>\n{content.text('result.causes_intro')}"
@@ -148,7 +152,8 @@ def _result_text(content: Content, result: Result, detail: _Detail) -> str:
             for i, match in enumerate(result.causes[: detail.max_causes], start=1)
         )
     else:
-        parts.append(content.text("result.no_cause"))
+        flagged = result.level.rank > 0
+        parts.append(content.text("result.no_cause_flagged" if flagged else "result.no_cause"))
     parts.append(
         f"<b>{content.text('result.level_heading', title=result.level.title)}</b>\n"
         + _esc(result.level.advice)

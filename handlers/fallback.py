@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.checkin_flow import SKIPPED
+from bot.reminder_settings import AWAIT_TIME, AWAIT_ZONE
 from handlers.common import (
     TEXT_HOOKS_KEY,
     AnyApp,
@@ -34,7 +35,13 @@ async def other_message(update: Update, context: Context) -> None:
     if user is None:
         return
     d = deps(context)
-    if await d.storage.get_open_assessment(user.id) is not None:
+    known = await d.storage.get_user(user.id)
+    awaiting = known.awaiting if known is not None and known.consented_at else None
+    if awaiting == AWAIT_TIME:
+        key = "hint.type_time"  # a sticker or photo while a typed time is awaited
+    elif awaiting is not None and awaiting.startswith(AWAIT_ZONE):
+        key = "hint.type_zone"
+    elif await d.storage.get_open_assessment(user.id) is not None:
         key = "hint.use_buttons"
     elif await _checkin_waiting(context, user.id):
         key = "hint.checkin_buttons"

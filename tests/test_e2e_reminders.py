@@ -130,8 +130,14 @@ async def test_opt_in_by_typing_with_an_unknown_zone_in_between(world: World) ->
     assert "Type the time" in alex.last_text()
     await alex.send("25:99")
     assert "couldn't read “25:99” as a time" in alex.last_text()
+    await alex.send_sticker()
+    assert "waiting for the time of your morning check-in" in alex.last_text()
     await alex.send("7:30")
     assert "Check-in at 07:30. Which time zone" in alex.last_text()
+    await alex.send("7:30 am")  # the time again, at the zone step
+    assert "The check-in time is set to 07:30. Now I need your time zone" in alex.last_text()
+    await alex.send_sticker()
+    assert "waiting for your time zone" in alex.last_text()
     await alex.send("Atlantis")
     reply = alex.last_text()
     assert "I don't know the time zone “Atlantis”" in reply

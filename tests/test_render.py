@@ -119,6 +119,7 @@ def test_calm_result() -> None:
     assert "Nothing in your answers stands out" in screen.text
     assert "tired muscles are the most usual explanation" in screen.text
     assert "What to do: You can look after this at home" in screen.text
+    assert "In short" not in screen.text
     assert "usually harmless" in screen.text
     assert "please see a doctor" in screen.text  # the safety net
     assert "not a diagnosis" in screen.text
@@ -133,6 +134,10 @@ def test_result_with_causes_and_nudges() -> None:
     assert "<b>2. Caffeine and stimulants</b>" in screen.text
     assert "What in your answers points to it: Caffeine: 4 or more a day" in screen.text
     assert "What to do: Book a doctor's appointment" in screen.text
+    # ... and said right under the title too, not only below the causes
+    assert screen.text.startswith(
+        "<b>Your result</b>\n\n<b>In short: Book a doctor's appointment. Why"
+    )
     assert "ask for blood tests of your kidney function and salts" in screen.text
     assert "Because you said: swollen ankles or feet; blood or foam in the urine." in screen.text
     assert "Nothing you told me is a warning sign" not in screen.text
@@ -199,3 +204,11 @@ def test_a_long_result_is_shortened_step_by_step() -> None:
     assert render_result(CONTENT, result).text in {
         _result_text(CONTENT, result, detail) for detail in DETAIL_STEPS
     }
+
+
+def test_no_cause_with_a_warning_sign_does_not_sound_all_clear() -> None:
+    answers = {**CALM, "where": ("arms",), "length": ("mins",)}
+    screen = render_result(CONTENT, logic.evaluate(CONTENT, answers))
+    assert "Please see a doctor today" in screen.text
+    assert "No single common contributor stands out" in screen.text
+    assert "Nothing in your answers stands out" not in screen.text
