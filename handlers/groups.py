@@ -10,12 +10,24 @@ from handlers.common import AnyApp, Context, answer_query, deps, is_private, rep
 GUARD_GROUP = -10
 
 
+def _addressed_to_us(text: str, username: str | None) -> bool:
+    """/help, or /help@ThisBot; not /help@SomeOtherBot in a group that has several bots."""
+    command = text.split(maxsplit=1)[0]
+    _, at, name = command.partition("@")
+    return not at or (username is not None and name.lower() == username.lower())
+
+
 async def group_message(update: Update, context: Context) -> None:
-    """Answers a command in a group with a pointer to the private chat; ignores chatter."""
-    message = update.effective_message
-    if message is not None and message.text and message.text.startswith("/"):
-        await reply_text(update, context, deps(context).content.text("group.private_only"))
-    raise ApplicationHandlerStop
+    """Answers a command in a group with a pointer to the private chat; ignores chatter and
+    channel posts. Nothing else runs for it, even when the reply fails: a handler further
+    on must never take a group for a person's private chat."""
+    try:
+        message = update.message
+        text = message.text if message is not None else None
+        if text and text.startswith("/") and _addressed_to_us(text, context.bot.username):
+            await reply_text(update, context, deps(context).content.text("group.private_only"))
+    finally:
+        raise ApplicationHandlerStop
 
 
 async def group_button(update: Update, context: Context) -> None:

@@ -347,6 +347,30 @@ async def test_group_chat_says_private_only_and_stores_nothing(world: World) -> 
     )
 
 
+async def test_group_reply_failing_still_stores_nothing(world: World) -> None:
+    """A failed reply in a group must not let the private-chat handlers take the group."""
+    alex = world.person()
+    await begin(alex)
+    world.emulator.group(-500, "Family")
+    in_group = world.person(1001, chat_id=-500)
+    world.emulator.inject("sendMessage", status=500, description="Internal Server Error")
+    await in_group.send("/start")
+    known = await world.storage.get_user(1001)
+    assert known is not None and known.chat_id == 1001
+    assert not [m for m in in_group.messages() if "Question" in m.text]
+
+
+async def test_group_ignores_other_bots_commands_and_is_greeted_once(world: World) -> None:
+    world.emulator.group(-500, "Family")
+    member = world.person(3003, chat_id=-500)
+    await member.send("/help@SomeOtherBot")
+    assert member.messages() == []
+    await member.settle(world.emulator.add_bot_to_group(-500, 3003))
+    (greeting,) = member.messages()
+    assert "private chat" in greeting.text
+    assert await world.storage.get_user(3003) is None
+
+
 async def test_unfinished_questionnaire_continue_or_start_over(world: World) -> None:
     alex = world.person()
     await begin(alex)

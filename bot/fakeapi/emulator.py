@@ -351,7 +351,13 @@ class BotApiEmulator:
         self._users[user_id].blocked = False
         return self._member_update(user_id, "kicked", "member")
 
-    def _member_update(self, user_id: int, old: str, new: str) -> int:
+    def add_bot_to_group(self, chat_id: int, by_user_id: int) -> int:
+        """Someone adds the bot to a group (see `group`): the my_chat_member update for it."""
+        return self._member_update(by_user_id, "left", "member", chat_id=chat_id)
+
+    def _member_update(
+        self, user_id: int, old: str, new: str, *, chat_id: int | None = None
+    ) -> int:
         def member(status: str) -> Json:
             data: Json = {"user": self.bot_user, "status": status}
             if status == "kicked":
@@ -361,7 +367,7 @@ class BotApiEmulator:
         return self._queue_update(
             {
                 "my_chat_member": {
-                    "chat": self._chats[user_id].to_json(),
+                    "chat": self._chats[user_id if chat_id is None else chat_id].to_json(),
                     "from": self._users[user_id].to_json(),
                     "date": self._date(),
                     "old_chat_member": member(old),
