@@ -106,6 +106,16 @@ class Questionnaire:
             return await self._stale(user_id, stale)
         if started.user_id != user_id:
             return Outcome(notice=self.content.raw_text("stale.not_yours"), alert=True)
+        if (
+            started.status == "finished"
+            and started.result is not None
+            and message_id is not None
+            and message_id == started.message_id
+        ):
+            # The last answer was stored but the result never reached the screen (a failed
+            # edit, a crash): a press on the question still showing there brings it back.
+            result = logic.Result.from_json(self.content, started.result)
+            return Outcome(screen=render_result(self.content, result), finished=True)
         if started.status != "open" or (
             message_id is not None
             and started.message_id is not None

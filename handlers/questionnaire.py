@@ -10,11 +10,10 @@ from handlers.common import (
     Context,
     answer_query,
     deps,
-    edit_or_send,
     edit_screen,
     send_screen,
 )
-from handlers.start import questionnaire
+from handlers.start import questionnaire, retire_message
 
 
 async def question_button(update: Update, context: Context) -> None:
@@ -42,11 +41,13 @@ async def question_button(update: Update, context: Context) -> None:
         return
     if outcome.assessment_id is None:
         return
+    # A button of another message: the questionnaire may be far up the chat, so it moves
+    # down to where the person is looking, and the message it leaves loses its buttons.
     current = await d.storage.get_assessment(outcome.assessment_id)
-    target = current.message_id if current is not None else None
-    shown = await edit_or_send(context, chat.id, target, outcome.screen)
-    if shown != target:
-        await d.storage.set_message_id(outcome.assessment_id, shown)
+    sent = await send_screen(context, chat.id, outcome.screen)
+    await d.storage.set_message_id(outcome.assessment_id, sent.message_id)
+    if current is not None:
+        await retire_message(context, chat.id, current.message_id, "start.moved")
 
 
 def register(application: AnyApp) -> None:

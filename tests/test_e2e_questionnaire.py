@@ -654,3 +654,38 @@ async def test_question_button_after_delete_points_to_check(world: World) -> Non
     await alex.press("Yes")
     notice = await alex.press_data(data, message_id=message_id)
     assert "/check starts a new questionnaire" in notice
+
+
+async def test_a_result_that_never_reached_the_screen_comes_back_on_the_next_press(
+    world: World,
+) -> None:
+    alex = world.person()
+    await begin(alex)
+    world.emulator.inject("editMessageText", status=502, description="Bad Gateway", times=3)
+    await alex.press("Chest pain")  # stored and finished, but the edit fails every time
+    (done,) = await world.storage.list_assessments(1001)
+    assert done.status == "finished"
+    question = alex.keyboard_message().message_id
+    assert "Please get help now" not in alex.keyboard_message().text
+    notice = await alex.press("Chest pain")  # the question is still on screen: press again
+    assert "out of date" not in notice
+    shown = world.emulator.message(1001, question)
+    assert shown is not None and shown.text.startswith("Please get help now")
+    assert "112" in shown.text
+    world.errors.clear()  # the first press's failure was reported, as it should be
+
+
+async def test_a_stale_press_brings_the_questionnaire_down_to_the_person(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    old = alex.keyboard_message().message_id
+    await alex.send("/check")  # nothing answered yet: a fresh questionnaire, the old one retired
+    await answer(alex, CALM[:2])
+    data = alex.callback_data("Calves")
+    await alex.send("/help")
+    await alex.send("/privacy")  # the question is now far up the chat
+    notice = await alex.press_data(data.replace(data.split(":")[1], "1"), message_id=old)
+    assert "out of date" in notice
+    newest = alex.messages()[-1]
+    assert "Question 3 of about" in newest.text and newest.keyboard
+    assert len(live_question_messages(alex)) == 1
