@@ -164,7 +164,13 @@ class ReminderDispatcher:
         local, tz = settings
         now = self._clock.now()
         if now - slot > self._window:
-            # Long downtime: no burst of stale check-ins, just the next morning.
+            # Down for a day or more (or the clock moved on): the old mornings are not sent
+            # in a burst, but a morning that is due now, inside its window, still is.
+            latest = next_local_occurrence(local, tz, now - self._window)
+            sent = user.last_checkin_night
+            if latest <= now and (sent is None or sent < local_night_for(latest, tz)):
+                slot = latest
+        if now - slot > self._window:
             await self._storage.skip_reminder(
                 user.user_id,
                 new_next_at=next_local_occurrence(local, tz, now),

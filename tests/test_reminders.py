@@ -167,6 +167,21 @@ async def test_downtime_within_the_window_still_sends_for_that_morning(
     assert (await storage.get_user(1)).next_reminder_at == NEXT_SLOT  # type: ignore[union-attr]
 
 
+async def test_down_for_days_still_sends_the_morning_that_is_due_now(
+    storage: Storage, clock: MovableClock, send: FakeSend
+) -> None:
+    """Days of downtime (or a clock moved on by days): the old mornings are not sent, but
+    the one due now is, for its own night."""
+    await add_user(storage, 1, at=SLOT - timedelta(days=3))
+    freeze(clock, SLOT + timedelta(minutes=15))
+    report = await dispatcher(storage, clock, send).tick()
+    assert report.sent == 1 and report.skipped == 0
+    assert send.to(1) == [(NIGHT, SLOT + timedelta(minutes=15))]
+    user = await storage.get_user(1)
+    assert user is not None and user.next_reminder_at == NEXT_SLOT
+    assert user.last_checkin_night == NIGHT
+
+
 async def test_downtime_beyond_the_window_skips_to_the_next_morning(
     storage: Storage, clock: MovableClock, send: FakeSend
 ) -> None:
