@@ -20,7 +20,7 @@ from telegram.request import BaseRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Content
-from bot.retry_after import RetryAfterLimiter
+from bot.retry_after import NO_RETRY, RetryAfterLimiter
 from bot.storage import Storage
 from bot.updates import PerUserUpdateProcessor
 
@@ -68,7 +68,8 @@ async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     deps = get_deps(application)
     commands = [BotCommand(name, deps.content.raw_text(f"commands.{name}")) for name in COMMANDS]
     try:
-        await application.bot.set_my_commands(commands)
+        # No waiting out a 429 here: the menu must not hold up the start of polling.
+        await application.bot.set_my_commands(commands, rate_limit_args=NO_RETRY)
     except TelegramError as error:
         # The menu is a convenience; the bot works without it, so it must not stop start-up.
         log.warning("could not set the command menu: %s", type(error).__name__)

@@ -68,11 +68,12 @@ def check_database_path(path: Path) -> None:
 
 
 async def _serve(settings: Settings) -> int:
-    from telegram.error import BadRequest, InvalidToken, NetworkError
+    from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 
     from bot.app import Deps, build_application, running
     from bot.clock import SystemClock
     from bot.content import ContentError, load_content
+    from bot.retry_after import retry_seconds
     from bot.storage import Storage, StorageError
 
     try:
@@ -105,6 +106,13 @@ async def _serve(settings: Settings) -> int:
             except InvalidToken:
                 print(f"cramp-bot: Telegram refused the token. {TOKEN_HELP}", file=sys.stderr)
                 return EXIT_CONFIG
+            except RetryAfter as error:
+                # Flood control while starting: wait as told (at least), then start again.
+                wait = max(retry_seconds(error), delay)
+                log.warning("Telegram asked to wait %.0f s before starting; waiting", wait)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
+                delay = min(delay * 2, 60.0)
             except NetworkError as error:
                 if isinstance(error, BadRequest):
                     raise

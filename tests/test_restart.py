@@ -184,3 +184,39 @@ async def test_bot_waits_for_an_unreachable_api_then_works(tmp_path: Path) -> No
         if bot.process is not None and bot.process.returncode is None:
             await bot.kill()
     assert "Traceback" not in logs.read_text(errors="replace")
+
+
+async def test_flood_control_while_starting_is_waited_out(tmp_path: Path) -> None:
+    """429s on getMe at start-up, more than a reply would wait out: no crash, it starts."""
+    emulator = BotApiEmulator()
+    emulator.inject(
+        "getMe", status=429, description="Too Many Requests: retry after 1", retry_after=1, times=4
+    )
+    async with FakeBotApiServer(emulator) as server:
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CRAMP_BOT_"))
+        }
+        env.update(
+            TELEGRAM_BOT_TOKEN=emulator.token,
+            TELEGRAM_API_BASE_URL=server.base_url,
+            CRAMP_BOT_DB=str(tmp_path / "cramp.db"),
+        )
+        logs = tmp_path / "bot.log"
+        bot = BotProcess(env, logs)
+        await bot.start()
+        try:
+            await wait_polling(emulator, 0)
+            alex = TelegramUser(emulator, 1001, timeout=30)
+            await alex.send("/help")
+            await emulator.wait_until(
+                lambda: bool(alex.messages()) and "/check" in alex.last_text(),
+                within=30,
+                what="the bot to answer /help",
+            )
+            assert await bot.terminate() == 0
+        finally:
+            if bot.process is not None and bot.process.returncode is None:
+                await bot.kill()
+    text = logs.read_text(errors="replace")
+    assert "asked to wait" in text
+    assert "Traceback" not in text
