@@ -68,7 +68,8 @@ class _Claim:
     user: User
     night: date
     slot: datetime  # the morning slot this send belongs to
-    following: datetime  # where the claim moved next_reminder_at
+    following: datetime  # where the claim moves next_reminder_at
+    expected: datetime  # next_reminder_at as read: the claim is a compare-and-set on it
 
 
 _T = TypeVar("_T")
@@ -116,13 +117,16 @@ class ReminderDispatcher:
                     due = await self._storage.due_reminders(self._clock.now(), self._batch)
                     fresh = [user for user in due if user.user_id not in seen]
                     if not fresh:
-                        break
+                        if len(due) < self._batch or not tasks:
+                            break
+                        # A full batch still waiting for its claims: let them land, so the
+                        # next query reaches the users behind it.
+                        await asyncio.gather(*tasks)
+                        continue
                     for user in fresh:
                         seen.add(user.user_id)
-                        # The slot bounds concurrency and also how far claims run ahead of
-                        # sends (what a crash can lose).
                         await slots.acquire()
-                        claim = await self._guarded(user, report, self._claim(user, report))
+                        claim = await self._guarded(user, report, self._plan(user, report))
                         if claim is None:
                             slots.release()
                             continue
@@ -149,8 +153,8 @@ class ReminderDispatcher:
             report.failed += 1
             return None
 
-    async def _claim(self, user: User, report: TickReport) -> _Claim | None:
-        """Decide for one due user; when a check-in is to go out, commit the claim."""
+    async def _plan(self, user: User, report: TickReport) -> _Claim | None:
+        """Decide for one due user: a claim to commit at its send turn, or None (skipped)."""
         expected = user.next_reminder_at
         if expected is None:  # pragma: no cover - due_reminders never returns these
             return None
@@ -179,22 +183,24 @@ class ReminderDispatcher:
             report.skipped += 1
             return None
         night = local_night_for(slot, tz)
-        following = next_local_occurrence(local, tz, slot)
-        claimed = await self._storage.claim_reminder(
-            user.user_id,
-            expected_next_at=expected,
-            new_next_at=following,
-            new_slot_at=following,
-            night=night,
-            now=now,
-        )
-        if not claimed:
-            report.lost_claims += 1
-            return None
-        return _Claim(user, night, slot, following)
+        return _Claim(user, night, slot, next_local_occurrence(local, tz, slot), expected)
 
     async def _deliver(self, claim: _Claim, report: TickReport) -> None:
         user = claim.user
+        # The claim is committed at the send's turn, just before it leaves, so a crash loses
+        # only the check-ins already on their way, not everyone queued behind the pacer.
+        await self._take_turn()
+        claimed = await self._storage.claim_reminder(
+            user.user_id,
+            expected_next_at=claim.expected,
+            new_next_at=claim.following,
+            new_slot_at=claim.following,
+            night=claim.night,
+            now=self._clock.now(),
+        )
+        if not claimed:
+            report.lost_claims += 1
+            return
         outcome = await self._send_paced(user, claim.night, report)
         if outcome.result is SendResult.SENT:
             report.sent += 1
@@ -214,12 +220,23 @@ class ReminderDispatcher:
             else:
                 report.failed += 1
 
-    async def _send_paced(self, user: User, night: date, report: TickReport) -> SendOutcome:
+    async def _take_turn(self) -> None:
+        """Wait out a shared flood pause, then for this send's slot of the pacer."""
         loop = asyncio.get_running_loop()
-        for _ in range(MAX_FLOOD_WAITS + 1):
-            pause = self._resume_at - loop.time()
-            if pause > 0:
-                await asyncio.sleep(pause)
+        pause = self._resume_at - loop.time()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        if self._pacer is not None:
+            wait = self._pacer.reserve(loop.time()) - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+
+    async def _send_paced(self, user: User, night: date, report: TickReport) -> SendOutcome:
+        """The first turn is taken before the claim; each resend after a 429 takes another."""
+        loop = asyncio.get_running_loop()
+        for attempt in range(MAX_FLOOD_WAITS + 1):
+            if attempt:
+                await self._take_turn()
             outcome = await self._send_once(user, night)
             if outcome.result is not SendResult.RETRY_AFTER:
                 return outcome
@@ -243,11 +260,6 @@ class ReminderDispatcher:
 
     async def _send_once(self, user: User, night: date) -> SendOutcome:
         try:
-            if self._pacer is not None:
-                loop = asyncio.get_running_loop()
-                wait = self._pacer.reserve(loop.time()) - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
             return await self._send(user, night)
         except Exception:
             log.exception("sending the check-in to user %s raised", user.user_id)

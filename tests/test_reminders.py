@@ -417,3 +417,34 @@ async def test_unpaced_dispatch_gives_nothing_away(tmp_path: Path) -> None:
         assert paced.slots_given_away == 1
     finally:
         await storage.close()
+
+
+async def test_a_crash_mid_morning_loses_only_the_send_in_flight(
+    storage: Storage, clock: MovableClock
+) -> None:
+    """Claims are committed at each send's paced turn: users still queued behind the pacer
+    are not marked sent, so after a restart they get their check-in."""
+    for uid in range(1, 11):
+        await add_user(storage, uid)
+    freeze(clock, SLOT)
+    third = asyncio.Event()
+    sent: list[int] = []
+
+    async def dies_on_the_third(user: User, night: date) -> SendOutcome:
+        if len(sent) == 2:
+            third.set()
+            await asyncio.Event().wait()  # the process dies here
+        sent.append(user.user_id)
+        return SendOutcome(SendResult.SENT)
+
+    tick = asyncio.create_task(
+        ReminderDispatcher(storage, clock, dies_on_the_third, rate_per_second=5).tick()
+    )
+    await third.wait()
+    tick.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await tick
+    claimed = [uid for uid in range(1, 11) if (await storage.get_user(uid)).last_checkin_night]  # type: ignore[union-attr]
+    assert len(claimed) == 3  # two sent, one on its way when it died
+    send = FakeSend(clock)
+    assert (await dispatcher(storage, clock, send).tick()).sent == 7
