@@ -14,6 +14,7 @@ from telegram.ext import Application
 from handlers import (
     checkin,
     diary,
+    edits,
     errors,
     fallback,
     groups,
@@ -28,7 +29,18 @@ AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
 def _modules() -> list[ModuleType]:
     # Features that build on the questionnaire come after it; the fallback comes last.
-    return [errors, groups, start, questionnaire, members, reminders, checkin, diary, fallback]
+    return [
+        errors,
+        groups,
+        edits,
+        start,
+        questionnaire,
+        members,
+        reminders,
+        checkin,
+        diary,
+        fallback,
+    ]
 
 
 def register_all(application: AnyApp) -> None:

@@ -87,7 +87,8 @@ async def edit_screen(context: Context, chat_id: int, message_id: int, screen: S
     except BadRequest as error:
         if _is(error, "message is not modified"):
             return True
-        if _is(error, "message to edit not found") or _is(error, "message can't be edited"):
+        gone = ("message to edit not found", "message can't be edited", "message_id_invalid")
+        if any(_is(error, fragment) for fragment in gone):
             return False
         raise
     return True

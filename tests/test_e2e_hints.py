@@ -31,3 +31,16 @@ async def test_free_text_during_a_morning_check_in_points_to_its_buttons(world: 
     await alex.send("/history")
     assert "No nights recorded yet" in alex.last_text()
     assert world.errors == []
+
+
+async def test_an_edited_message_is_not_acted_on_again(world: World) -> None:
+    alex = world.person()
+    await alex.send("/start")
+    await alex.press("I understand")
+    mine = [e for e in world.emulator.history(1001) if e.kind == "user_message"]
+    sent_before = len(alex.messages())
+    await alex.settle(world.emulator.user_edits_text(1001, 1001, mine[0].message_id, "/delete"))
+    assert "did not act on that edit" in alex.last_text()
+    assert len(alex.messages()) == sent_before + 1  # only that note: no delete prompt
+    assert "Delete" not in " ".join(alex.buttons())
+    assert world.errors == []

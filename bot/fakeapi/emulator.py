@@ -64,7 +64,7 @@ _CHAT_ACTIONS = frozenset(
 
 Json = dict[str, Any]
 EventKind = Literal[
-    "sent", "edited", "deleted", "document", "answered", "user_message", "user_press"
+    "sent", "edited", "deleted", "document", "answered", "user_message", "user_edit", "user_press"
 ]
 NetworkErrorMode = Literal["before", "after"]
 
@@ -430,6 +430,31 @@ class BotApiEmulator:
                 {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
             ]
         return self.user_sends_message(user_id, chat_id, **fields)
+
+    def user_edits_text(self, user_id: int, chat_id: int, message_id: int, text: str) -> int:
+        """The person edits a message they sent earlier: Telegram sends an edited_message."""
+        chat = self._chat(chat_id)
+        old = chat.messages[message_id]
+        if old.from_bot or old.sender_id != user_id:
+            raise ValueError("people can only edit their own messages")
+        old.text = old.html = text
+        old.edit_date = self._date()
+        self._record("user_edit", chat_id, message_id, text, None)
+        fields: Json = {"text": text}
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            fields["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
+            ]
+        edited: Json = {
+            "message_id": message_id,
+            "from": self._users[user_id].to_json(),
+            "chat": chat.to_json(),
+            "date": old.date,
+            "edit_date": old.edit_date,
+            **fields,
+        }
+        return self._queue_update({"edited_message": edited})
 
     def user_sends_message(self, user_id: int, chat_id: int, **fields: Any) -> int:
         """The person sends any message (e.g. sticker={...}); returns the update id."""
