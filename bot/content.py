@@ -113,7 +113,15 @@ def _general() -> dict[str, TextSpec]:
         ),
         **_texts(f, BUTTON, "start.agree_button", "start.continue_button", "start.restart_button"),
         **_texts(f, MESSAGE, "help.text", "privacy.text"),
-        **_texts(f, MESSAGE, "delete.confirm", "delete.done", "delete.cancelled"),
+        **_texts(
+            f,
+            MESSAGE,
+            "delete.confirm",
+            "delete.done",
+            "delete.cancelled",
+            "delete.expired",
+            "delete.nothing",
+        ),
         **_texts(f, BUTTON, "delete.yes_button", "delete.no_button"),
         **_texts(f, MESSAGE, "group.private_only", "error.generic", "stale.updated"),
         **_texts(

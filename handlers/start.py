@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime, timedelta
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -25,7 +26,9 @@ from handlers.common import (
 log = logging.getLogger(__name__)
 
 _START_RE = re.compile(r"^s1:(agree|restart|check|continue:[0-9]{1,10})$")
-_DELETE_RE = re.compile(r"^x1:(yes|no)$")
+# The prompt's minute (UTC epoch minutes) rides along, so an old confirmation cannot delete.
+_DELETE_RE = re.compile(r"^x1:(yes|no):([0-9]{1,12})$")
+DELETE_VALID = timedelta(hours=1)
 
 
 def questionnaire(context: Context) -> Questionnaire:
@@ -198,12 +201,13 @@ async def delete_command(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    content = deps(context).content
+    d = deps(context)
+    minute = int(d.clock.now().timestamp() // 60)
     screen = Screen(
-        content.text("delete.confirm"),
+        d.content.text("delete.confirm"),
         (
-            (Button(content.raw_text("delete.yes_button"), "x1:yes"),),
-            (Button(content.raw_text("delete.no_button"), "x1:no"),),
+            (Button(d.content.raw_text("delete.yes_button"), f"x1:yes:{minute}"),),
+            (Button(d.content.raw_text("delete.no_button"), f"x1:no:{minute}"),),
         ),
     )
     await send_screen(context, chat.id, screen)
@@ -221,9 +225,14 @@ async def delete_button(update: Update, context: Context) -> None:
         await answer_query(query, d.content.raw_text("stale.button"))
         return
     await answer_query(query)
-    if match.group(1) == "yes":
+    asked = datetime.fromtimestamp(int(match.group(2)) * 60, UTC)
+    if not timedelta(0) <= d.clock.now() - asked <= DELETE_VALID + timedelta(minutes=1):
+        text = d.content.text("delete.expired")
+    elif match.group(1) == "yes":
         await d.storage.delete_user(user.id)
         text = d.content.text("delete.done")
+    elif await d.storage.get_user(user.id) is None:
+        text = d.content.text("delete.nothing")  # deleted from another prompt meanwhile
     else:
         text = d.content.text("delete.cancelled")
     if query.message is not None:

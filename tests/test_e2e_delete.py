@@ -54,3 +54,30 @@ async def test_delete_after_everything_leaves_no_row_in_any_table(world: World) 
                 left = raw.execute(f"SELECT count(*) FROM {table} WHERE user_id = 1001")
                 assert left.fetchone()[0] == 0, table
     assert world.errors == []
+
+
+async def test_an_old_confirmation_cannot_delete(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    world.clock.set(MORNING, frozen=True)
+    await alex.send("/delete")
+    prompt = alex.keyboard_message().message_id
+    world.clock.set(MORNING.replace(hour=8), frozen=True)  # 90 minutes later
+    await alex.press("Yes, delete everything", message_id=prompt)
+    assert "out of date, so nothing was deleted" in alex.last_text()
+    assert await world.storage.get_user(1001) is not None
+
+
+async def test_no_on_an_older_prompt_after_deleting_does_not_claim_nothing_was_deleted(
+    world: World,
+) -> None:
+    alex = world.person()
+    await begin(alex)
+    await alex.send("/delete")
+    first = alex.keyboard_message().message_id
+    await alex.send("/delete")
+    await alex.press("Yes, delete everything")
+    await alex.press("No, keep it", message_id=first)
+    answered = world.emulator.message(1001, first)
+    assert answered is not None and answered.text == "There is nothing stored about you now."
+    assert await world.storage.get_user(1001) is None
