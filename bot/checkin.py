@@ -296,14 +296,15 @@ def render_checkin(
     *,
     ask_weakness: bool,
     warnings: Sequence[DiaryWarning] = (),
-    held: bool = False,
+    held: date | None = None,
 ) -> Screen:
     """The check-in message for its current step; once complete, a short thank-you with a
     summary and `warnings` (from bot.diary, already filtered for repeats) or a calm line.
 
     A cramp going on right now (urgent) and dark urine (emergency) are shown from the answers
     themselves, whether or not the caller passed them in `warnings`. `held`: a warning sign
-    is there but was shown in the last week, so the calm line would be wrong.
+    is there but was shown in the last week (on that local day), so the calm line would be
+    wrong.
     """
     step = next_step(answers, ask_weakness=ask_weakness)
     if step is None:
@@ -327,7 +328,7 @@ def _render_done(
     night: date,
     answers: Mapping[str, Any],
     warnings: Sequence[DiaryWarning],
-    held: bool,
+    held: date | None,
 ) -> Screen:
     shown = list(warnings)
     reasons = {w.reason for w in shown}
@@ -339,9 +340,14 @@ def _render_done(
         return Screen("\n\n".join([w.text for w in shown if w.level == "emergency"] + [thanks]))
     parts = [thanks, "\n".join(_summary(texts, answers))]
     if shown:
-        parts.extend(w.text for w in shown)
-    elif held:
-        parts.append(texts.text("checkin.calm.held"))
+        # One heading per level: two "see a doctor" signs read as one piece of advice.
+        headed: set[str] = set()
+        for warning in shown:
+            again = warning.level in headed and warning.body
+            parts.append(warning.body if again else warning.text)
+            headed.add(warning.level)
+    elif held is not None:
+        parts.append(texts.text("checkin.calm.held", date=short_date(held)))
     else:
         parts.append(
             texts.text("checkin.calm.cramps" if had_cramps(answers) else "checkin.calm.quiet")

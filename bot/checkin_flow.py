@@ -94,7 +94,7 @@ class CheckinFlow:
         answers: Mapping[str, Any],
         ask: bool,
         shown: Sequence[DiaryWarning] = (),
-        held: bool = False,
+        held: date | None = None,
     ) -> Screen:
         return render_checkin(
             self.content, night, answers, ask_weakness=ask, warnings=shown, held=held
@@ -164,8 +164,8 @@ class CheckinFlow:
             found = warnings_for(history, night, texts=self.content)
             warned = set(answers.get(WARNED) or ())
             again = [w for w in found if w.reason in warned]
-            was_held = bool(answers.get(HELD))
-            return Outcome(notice=stale, screen=self._screen(night, answers, ask, again, was_held))
+            held_on = await self._held_on(known, answers.get(HELD) or ())
+            return Outcome(notice=stale, screen=self._screen(night, answers, ask, again, held_on))
         if new.get(SKIPPED):
             new = {**new, SKIPPED: None}  # answering after all: no longer skipped
         history = [*others, _Night(night, new)]
@@ -186,7 +186,14 @@ class CheckinFlow:
             return Outcome(screen=self._screen(night, new, ask))
         for warning in shown:
             await self.storage.record_nudge(user_id, warning.reason, now)
-        return Outcome(screen=self._screen(night, new, ask, shown, bool(held)))
+        held_on = await self._held_on(known, held)
+        return Outcome(screen=self._screen(night, new, ask, shown, held_on))
+
+    async def _held_on(self, known: User, reasons: Sequence[str]) -> date | None:
+        """The local day a held-back warning was last shown, for "as I said on ..."."""
+        times = [await self.storage.last_nudge_at(known.user_id, r) for r in reasons]
+        shown = [t for t in times if t is not None]
+        return max(shown).astimezone(user_zone(known)).date() if shown else None
 
     async def _warnings_to_show(
         self, user_id: int, night: date, history: list[_Night]

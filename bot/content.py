@@ -209,7 +209,6 @@ def _diary() -> dict[str, TextSpec]:
             "checkin.summary.nofactors",
             "checkin.calm.quiet",
             "checkin.calm.cramps",
-            "checkin.calm.held",
             "checkin.skipped",
             "checkin.snooze_unavailable",
             "checkin.moved",
@@ -222,6 +221,7 @@ def _diary() -> dict[str, TextSpec]:
             given=("value",),
         ),
         **_texts(f, MESSAGE, "checkin.snoozed_until", given=("time",)),
+        **_texts(f, MESSAGE, "checkin.calm.held", given=("date",)),
         **_texts(f, POPUP, "checkin.stale", "checkin.too_old"),
         # --- warning signs found in the diary (self_care never gets a warning)
         **_texts(f, MESSAGE, *(f"diary.level.{lv}" for lv in LEVELS if lv != SELF_CARE)),

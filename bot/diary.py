@@ -97,7 +97,8 @@ def label(texts: Texts, key: str, /, **values: Any) -> Html:
 class DiaryWarning:
     reason: str  # stable id: the same reason is not repeated within a week
     level: str  # one of LEVELS
-    text: str  # HTML, escaped
+    text: str  # HTML, escaped: the level's heading, then `body`
+    body: str = ""  # HTML, escaped: the advice without the heading
 
 
 # --- reading one night's answers ----------------------------------------------------------------
@@ -152,7 +153,7 @@ def _with_cramp_answer(entries: Iterable[DiaryRecord]) -> list[DiaryRecord]:
 def _warning(texts: Texts, reason: str, level: str, key: str, **values: Any) -> DiaryWarning:
     heading = texts.text(f"diary.level.{level}")
     body = texts.text(key, **values)
-    return DiaryWarning(reason=reason, level=level, text=f"<b>{heading}</b>\n{body}")
+    return DiaryWarning(reason=reason, level=level, text=f"<b>{heading}</b>\n{body}", body=body)
 
 
 def immediate_warnings(answers: Mapping[str, Any], *, texts: Texts) -> list[DiaryWarning]:

@@ -336,3 +336,14 @@ def test_none_of_these_is_one_tap_unless_boxes_are_ticked() -> None:
     assert answers["factors"] == ["none"] and "factors_done" not in answers
     assert "☑ None of these" in [b.text for b in screen.all_buttons()]
     assert "☐ Stress" in [b.text for b in screen.all_buttons()]
+
+
+def test_two_warnings_of_one_level_share_one_heading() -> None:
+    answers, _ = walk(["1", "Over 10 min", "Yes", "None", "Done"])
+    first = DiaryWarning("long_cramp", "see_doctor", "<b>Book</b>\nA long cramp.", "A long cramp.")
+    second = DiaryWarning(
+        "new_medicine", "see_doctor", "<b>Book</b>\nA new medicine.", "A new medicine."
+    )
+    screen = render_checkin(TEXTS, NIGHT, answers, ask_weakness=False, warnings=[first, second])
+    assert screen.text.count("<b>Book</b>") == 1
+    assert screen.text.endswith("<b>Book</b>\nA long cramp.\n\nA new medicine.")

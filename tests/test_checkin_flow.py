@@ -148,7 +148,7 @@ async def test_a_complete_check_in_records_a_warning_once_a_week(
     done = await answer_night(flow, NIGHT + timedelta(days=1), 11)
     assert done.screen is not None
     assert warning not in done.screen.text and calm not in done.screen.text
-    assert content.text("checkin.calm.held") in done.screen.text
+    assert content.text("checkin.calm.held", date="25 Nov") in done.screen.text
     assert (await storage.count_user_rows(USER))["nudges"] == 1
 
     # A week after it was shown, it is shown (and recorded) again.
