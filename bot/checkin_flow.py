@@ -114,9 +114,7 @@ class CheckinFlow:
 
     async def record_sent(self, user_id: int, night: date, message_id: int) -> None:
         """The check-in is out: its message is the one this night's presses must come from."""
-        await self.storage.upsert_diary(
-            user_id, night, {}, self.clock.now(), checkin_message_id=message_id
-        )
+        await self.storage.set_checkin_message(user_id, night, message_id, self.clock.now())
 
     # --- presses ---------------------------------------------------------------------------------
 

@@ -61,7 +61,7 @@ ABOUT: Mapping[str, str] = {
     "diary": (
         "One entry per night a check-in was sent. status: answered, skipped (you pressed "
         "Skip) or unanswered. sent_at: when the check-in for that night was first sent; "
-        "last_changed_at: the last answer, skip or repeated check-in message. Times are UTC."
+        "last_changed_at: the last answer or skip. Times are UTC."
     ),
     "nudges": "The warning signs shown to you after a check-in, and when.",
 }
@@ -118,9 +118,8 @@ def _row(entry: ExportEntry) -> dict[str, str]:
         "urine_dark": _yes_no(answers.get("urine")),
         "weak_or_numb": _yes_no(answers.get("weak")),
         "complete": "yes" if entry.complete else "no",
-        # The row is made when the check-in goes out and changes with each answer. The last
-        # change of an answered night is its last answer, except when a repeated check-in
-        # message for a half-answered night went out after it (no time per answer is kept).
+        # The row is made when the check-in goes out; only answers (and Skip) change its
+        # updated_at afterwards, so for an answered night that is the time of its last answer.
         "sent_at": entry.recorded_at.isoformat(timespec="seconds"),
         "answered_at": entry.updated_at.isoformat(timespec="seconds"),
     }

@@ -828,6 +828,22 @@ class Storage:
         )
         return [_diary(row) for row in rows]
 
+    async def set_checkin_message(
+        self, user_id: int, night: date, message_id: int, now: datetime
+    ) -> None:
+        """The check-in message of a night just went out: presses must come from it. One
+        statement, as it runs for every check-in of a busy morning; the row is normally there
+        already (made with the claim), else it is made now."""
+        async with self._transaction() as tx:
+            await tx.execute(
+                "INSERT INTO diary (user_id, night, answers, complete, recorded_at, updated_at, "
+                "checkin_message_id) VALUES (?, ?, '{}', 0, ?, ?, ?) "
+                # updated_at stays: it is the time of the last answer, which /export shows.
+                "ON CONFLICT (user_id, night) DO UPDATE SET "
+                "checkin_message_id = excluded.checkin_message_id",
+                (user_id, night.isoformat(), _iso(now), _iso(now), message_id),
+            )
+
     async def record_nudge(self, user_id: int, reason: str, now: datetime) -> None:
         async with self._transaction() as tx:
             await tx.execute(
