@@ -311,6 +311,7 @@ def _diary() -> dict[str, TextSpec]:
         **_texts(f, MESSAGE, "reminders.confirm", given=("time", "zone", "when")),
         **_texts(f, MESSAGE, "reminders.paused_done", given=("days", "when")),
         **_texts(f, MESSAGE, "reminders.zone.got_time", given=("time",)),
+        **_texts(f, MESSAGE, "reminders.not_morning"),
         # Every "when" text is formatted with both names, whichever it uses.
         **_texts(
             f,

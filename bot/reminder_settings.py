@@ -57,6 +57,7 @@ PREFIX = "r1"
 PICKER_TIMES: tuple[time, ...] = tuple(time(h, m) for h in range(6, 11) for m in (0, 30))[:-1]
 PAUSE_DAYS = {"p3": 3, "p7": 7}
 AWAIT_TIME = "time"
+MORNING_FROM, MORNING_UNTIL = time(4, 0), time(14, 0)
 AWAIT_ZONE = "zone:"  # + HHMM
 
 _SIMPLE = frozenset({"offer", "time", "tt", "zone", "on", "off", "p3", "p7"})
@@ -379,6 +380,10 @@ class ReminderSettings:
             zone=tz.key,
             when=describe_when(self.content, next_at, tz, now),
         )
+        if not MORNING_FROM <= local < MORNING_UNTIL:
+            # Accepted (people on night shifts wake at odd hours), but said plainly: the
+            # check-in always asks about the night before.
+            text += "\n\n" + self.content.text("reminders.not_morning")
         return Screen(f"{text}\n\n{self.content.text('reminders.confirm_note')}")
 
     async def _time_chosen(self, user: User, local: time) -> Screen:

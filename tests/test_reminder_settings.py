@@ -138,6 +138,7 @@ async def test_opt_in_by_typing(
 
     done = await settings.typed(USER, "Berlin")
     assert done is not None and done.screen is not None and done.new_message
+    assert content.text("reminders.not_morning") not in done.screen.text  # 06:45 is a morning
     user = await storage.get_user(USER)
     assert user is not None
     assert (user.reminder_time, user.timezone, user.awaiting) == ("06:45", "Europe/Berlin", None)
@@ -174,3 +175,14 @@ async def test_off_keeps_the_setting_and_resume_needs_it_on(
     user = await storage.get_user(USER)
     assert user is not None and not user.reminders_on
     assert (user.reminder_time, user.timezone) == ("08:00", "Asia/Kolkata")
+
+
+async def test_a_time_outside_the_morning_is_accepted_with_a_note(
+    settings: ReminderSettings, content: Content
+) -> None:
+    await settings.press(USER, "r1:tt")
+    await settings.typed(USER, "0:30")
+    done = await settings.typed(USER, "Berlin")
+    assert done is not None and done.screen is not None
+    assert "every morning at 00:30" in done.screen.text
+    assert content.text("reminders.not_morning") in done.screen.text
