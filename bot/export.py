@@ -35,6 +35,27 @@ CSV_COLUMNS: tuple[str, ...] = (
     "answered_at",
 )
 
+# The header row, in words a doctor reads without a key (the columns above are the keys).
+CSV_HEADERS: Mapping[str, str] = {
+    "night": "night",
+    "cramps": "cramps",
+    "longest": "longest cramp",
+    "woke": "woke up",
+    "cramp_at_checkin": "cramp still going at check-in",
+    "twitch": "twitching",
+    "caffeine": "caffeine after noon",
+    "alcohol": "alcohol",
+    "exercise": "hard exercise or sweating",
+    "stress": "stress",
+    "lowfluid": "drank little",
+    "newmed": "new medicine",
+    "urine_dark": "dark urine",
+    "weak_or_numb": "new weakness or numbness",
+    "complete": "complete",
+    "sent_at": "sent at (UTC)",
+    "answered_at": "answered at (UTC)",
+}
+
 # What became of a night's check-in (the diary row is made when the check-in is sent).
 ANSWERED = "answered"
 SKIPPED_NIGHT = "skipped"
@@ -134,7 +155,7 @@ def diary_csv(entries: Iterable[ExportEntry]) -> bytes:
     Skipped and unanswered nights have no row (the JSON lists them)."""
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
+    writer.writerow(CSV_HEADERS)
     for entry in sorted(entries, key=lambda e: e.night):
         if night_status(entry) == ANSWERED:
             writer.writerow(_row(entry))

@@ -327,10 +327,14 @@ async def test_export_sends_the_diary_as_csv_and_everything_as_json(world: World
     assert [r["night"] for r in rows][:2] == ["2026-11-11", "2026-11-12"]
     assert rows[-1]["night"] == "2026-11-24"
     first = rows[0]
-    assert (first["cramps"], first["longest"], first["woke"]) == ("2-3", "1-5 min", "yes")
-    assert (first["caffeine"], first["alcohol"], first["twitch"]) == ("1", "0", "none")
+    assert (first["cramps"], first["longest cramp"], first["woke up"]) == ("2-3", "1-5 min", "yes")
+    assert (first["caffeine after noon"], first["alcohol"], first["twitching"]) == (
+        "1",
+        "0",
+        "none",
+    )
     quiet = next(r for r in rows if r["night"] == "2026-11-24")
-    assert (quiet["cramps"], quiet["longest"], quiet["woke"]) == ("0", "", "")
+    assert (quiet["cramps"], quiet["longest cramp"], quiet["woke up"]) == ("0", "", "")
     assert "recorded_at" not in first
 
     data = json.loads(documents[1].data.decode("utf-8"))
@@ -369,9 +373,9 @@ async def test_export_tells_when_each_check_in_was_sent_and_answered(world: Worl
 
     csv_file, json_file = world.emulator.documents(1001)
     rows = list(csv.DictReader(io.StringIO(csv_file.data.decode("utf-8"))))
-    assert [(r["night"], r["cramps"], r["sent_at"], r["answered_at"]) for r in rows] == [
-        ("2026-11-25", "0", "2026-11-26T06:30:00+00:00", "2026-11-26T08:30:00+00:00")
-    ]
+    assert [
+        (r["night"], r["cramps"], r["sent at (UTC)"], r["answered at (UTC)"]) for r in rows
+    ] == [("2026-11-25", "0", "2026-11-26T06:30:00+00:00", "2026-11-26T08:30:00+00:00")]
     data = json.loads(json_file.data.decode("utf-8"))
     assert [(n["night"], n["status"]) for n in data["diary"]] == [
         ("2026-11-25", "answered"),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.export import CSV_COLUMNS, diary_csv, everything_json
+from bot.export import CSV_COLUMNS, CSV_HEADERS, diary_csv, everything_json
 
 
 @dataclass
@@ -66,23 +66,23 @@ def test_csv_has_a_header_and_one_row_per_night_oldest_first() -> None:
     assert rows[0] == [
         "night",
         "cramps",
-        "longest",
-        "woke",
-        "cramp_at_checkin",
-        "twitch",
-        "caffeine",
+        "longest cramp",
+        "woke up",
+        "cramp still going at check-in",
+        "twitching",
+        "caffeine after noon",
         "alcohol",
-        "exercise",
+        "hard exercise or sweating",
         "stress",
-        "lowfluid",
-        "newmed",
-        "urine_dark",
-        "weak_or_numb",
+        "drank little",
+        "new medicine",
+        "dark urine",
+        "new weakness or numbness",
         "complete",
-        "sent_at",
-        "answered_at",
+        "sent at (UTC)",
+        "answered at (UTC)",
     ]
-    assert rows[0] == list(CSV_COLUMNS)
+    assert rows[0] == [CSV_HEADERS[column] for column in CSV_COLUMNS]
     assert rows[1:] == [
         [
             "2025-03-07",
@@ -160,7 +160,7 @@ def test_csv_has_only_answered_nights_with_when_sent_and_when_answered() -> None
         "2025-03-09",
     ]
     assert (rows[0]["cramps"], rows[0]["complete"]) == ("0", "no")
-    assert (rows[0]["sent_at"], rows[0]["answered_at"]) == (
+    assert (rows[0]["sent at (UTC)"], rows[0]["answered at (UTC)"]) == (
         "2025-03-10T06:30:05+00:00",
         "2025-03-10T07:02:40+00:00",
     )
@@ -171,7 +171,7 @@ def test_csv_is_utf8_with_spreadsheet_line_ends() -> None:
     data = diary_csv(ENTRIES)
     assert data.startswith(b"night,cramps,")
     assert data.count(b"\r\n") == 4
-    assert diary_csv([]) == (",".join(CSV_COLUMNS) + "\r\n").encode()
+    assert diary_csv([]) == (",".join(CSV_HEADERS.values()) + "\r\n").encode()
 
 
 def test_everything_json_is_pretty_and_complete() -> None:
