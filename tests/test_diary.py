@@ -314,9 +314,7 @@ def insight_entries(with_exercise: list[int], without: list[int]) -> list[Entry]
 def test_insights_line_for_a_factor_with_enough_nights() -> None:
     entries = insight_entries([1, 1, 2, 4, 0], [1, 1, 0, 0, 0, 0, 0, 0, 0])
     view = insights_view(entries, texts=TEXTS)
-    assert (
-        "• Cramps on 4 of 5 nights after hard exercise or heavy sweating, 2 of 9 without."
-    ) in view
+    assert ("• Cramps on 4 of 5 nights after hard exercise or sweating, 2 of 9 without.") in view
     # never a cause; always the caveat about chance
     assert "counts, not causes" in view
     assert "can easily be chance" in view
@@ -326,9 +324,9 @@ def test_insights_line_for_a_factor_with_enough_nights() -> None:
 @pytest.mark.parametrize(
     ("with_n", "without_n", "expected"),
     [
-        (2, 3, "Needed: 1 more with it (so far 2 with, 3 without)"),
-        (3, 2, "Needed: 1 more without it (so far 3 with, 2 without)"),
-        (3, 3, "Cramps on 3 of 3 nights after hard exercise or heavy sweating, 0 of 3 without."),
+        (2, 3, "not enough nights yet, 1 more with it needed (so far 2 with, 3 without)"),
+        (3, 2, "not enough nights yet, 1 more without it needed (so far 3 with, 2 without)"),
+        (3, 3, "Cramps on 3 of 3 nights after hard exercise or sweating, 0 of 3 without."),
     ],
 )
 def test_insights_threshold_is_3_with_and_3_without(
@@ -338,7 +336,7 @@ def test_insights_threshold_is_3_with_and_3_without(
     assert expected in view
     # the other factors were never ticked: honest about what is missing
     assert (
-        "Alcohol: not enough nights yet. Needed: 3 more with it "
+        "Alcohol: not enough nights yet, 3 more with it needed "
         f"(so far 0 with, {with_n + without_n} without)."
     ) in view
     assert "can easily be chance" in view
@@ -348,7 +346,7 @@ def test_insights_ignore_nights_whose_factors_were_not_answered() -> None:
     entries = insight_entries([1, 1, 1], [0, 0, 0])
     entries.append(Entry(night(10), {"cramps": 1}))  # check-in left before the factors
     view = insights_view(entries, texts=TEXTS)
-    assert "3 of 3 nights after hard exercise or heavy sweating, 0 of 3 without" in view
+    assert "3 of 3 nights after hard exercise or sweating, 0 of 3 without" in view
 
 
 def test_insights_with_no_nights() -> None:

@@ -300,7 +300,7 @@ async def test_insights_are_cautious_counts(world: World) -> None:
     await alex.send("/insights")
     text = alex.last_text()
     assert "Cramps on 8 of 8 nights after caffeine in the afternoon, 0 of 6 without." in text
-    assert "Alcohol: not enough nights yet. Needed: 3 more with it" in text
+    assert "Alcohol: not enough nights yet, 3 more with it needed" in text
     assert "counts, not causes" in text and "can easily be chance" in text
 
 
