@@ -665,6 +665,7 @@ async def test_a_result_that_never_reached_the_screen_comes_back_on_the_next_pre
     await alex.press("Chest pain")  # stored and finished, but the edit fails every time
     (done,) = await world.storage.list_assessments(1001)
     assert done.status == "finished"
+    assert "112" in alex.last_text()  # even the apology says whom to call
     question = alex.keyboard_message().message_id
     assert "Please get help now" not in alex.keyboard_message().text
     notice = await alex.press("Chest pain")  # the question is still on screen: press again
