@@ -398,6 +398,9 @@ class Rule:
     level: str
     when: Condition
     text: str | None = None
+    # Causes whose block already says the same thing: while one of them is shown in the
+    # result, this rule's text is left out there (the rule still counts for the level).
+    unless_shown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -735,7 +738,7 @@ def _parse_triage_top(data: Any, r: _Reader) -> _Triage:
     rule_ids: list[tuple[str, str]] = []
     for i, raw in enumerate(r.items(top.get("rules"), "rules") if "rules" in top else []):
         where = f"rules[{i}]"
-        item = r.mapping(raw, where, ["id", "level", "when"], ["text"])
+        item = r.mapping(raw, where, ["id", "level", "when"], ["text", "unless_shown"])
         if item is None:
             continue
         rule_ids.append((f"{where}.id", r.ident(item, where)))
@@ -1171,12 +1174,20 @@ def load_content(directory: Path | None = None) -> Content:
         if condition is None:
             continue
         _check_condition_refs(condition, f"{where}.when", tr, questions, flag_ids)
+        unless: list[str] = []
+        if "unless_shown" in item:
+            for j, cid in enumerate(tr.items(item.get("unless_shown"), f"{where}.unless_shown")):
+                if cid not in {cause.id for cause in causes}:
+                    tr.error(f"{where}.unless_shown[{j}]", f"unknown cause {cid!r}")
+                else:
+                    unless.append(str(cid))
         rules.append(
             Rule(
                 id=str(item.get("id", "")),
                 level=str(level),
                 when=condition,
                 text=tr.text(item, "text", where, optional=True) or None,
+                unless_shown=tuple(unless),
             )
         )
 

@@ -158,7 +158,11 @@ def _result_text(content: Content, result: Result, detail: _Detail) -> str:
         f"<b>{content.text('result.level_heading', title=result.level.title)}</b>\n"
         + _esc(result.level.advice)
     )
+    shown = {match.cause.id for match in result.causes[: detail.max_causes]}
     for nudge in result.nudges:
+        rule = content.rule(nudge.rule_id)
+        if rule is not None and shown & set(rule.unless_shown):
+            continue  # a cause block above already says it
         paragraph = [_esc(nudge.text)] if nudge.text else []
         because = _reasons_line(content, "result.because", (nudge,), detail.max_reasons)
         if because:

@@ -373,3 +373,13 @@ def test_risk_factors_alone_do_not_put_the_kidneys_first() -> None:
     assert "kidney" not in [m.cause.id for m in result.causes]
     assert result.level.id == "self_care"
     assert any(n.rule_id == "kidney_calm" for n in result.nudges)
+
+
+def test_the_medicine_note_is_left_out_when_the_medicine_cause_says_it() -> None:
+    answers = {**CALM, "meds": ("regular",), "which": ("diuretic", "statin")}
+    result = logic.evaluate(CONTENT, answers)
+    assert "medication" in [m.cause.id for m in result.causes]
+    assert any(n.rule_id == "medicine_calm" for n in result.nudges)  # it fired ...
+    text = render_result(CONTENT, result).text
+    assert "About your medicines" not in text  # ... but the cause block already says it
+    assert text.lower().count("do not stop or change") == 1

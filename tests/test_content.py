@@ -396,6 +396,14 @@ def test_unknown_rule_level(tmp_path: Path) -> None:
     ]
 
 
+def test_unless_shown_names_a_cause(tmp_path: Path) -> None:
+    directory = copy_content(tmp_path)
+    edit(directory, "triage.yaml", lambda d: d["rules"][0].update(unless_shown=["medicine"]))
+    assert problems_of(directory) == [
+        "content/triage.yaml: rules[0].unless_shown[0]: unknown cause 'medicine'"
+    ]
+
+
 def test_several_problems_are_all_reported(tmp_path: Path, content: Content) -> None:
     directory = copy_content(tmp_path)
     edit(directory, "questions.yaml", lambda d: d["questions"][0].update(colour="red"))
