@@ -62,19 +62,33 @@ async def wait_polling(emulator: BotApiEmulator, since: int) -> None:
     )
 
 
+def bot_env(token: str, base_url: str, db: Path) -> dict[str, str]:
+    """This process's environment without any bot settings of its own, plus these."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CRAMP_BOT_"))}
+    env.update(TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL=base_url, CRAMP_BOT_DB=str(db))
+    return env
+
+
+async def answers_help_then_stops(emulator: BotApiEmulator, bot: BotProcess) -> None:
+    """The running bot answers a person's /help, then stops cleanly on SIGTERM."""
+    await wait_polling(emulator, 0)
+    alex = TelegramUser(emulator, 1001, timeout=30)
+    await alex.send("/help")
+    await emulator.wait_until(
+        lambda: bool(alex.messages()) and "/check" in alex.last_text(),
+        within=30,
+        what="the bot to answer /help",
+    )
+    assert await bot.terminate() == 0
+
+
 async def test_kill_9_mid_questionnaire_then_continue(
     tmp_path: Path, api: tuple[BotApiEmulator, FakeBotApiServer]
 ) -> None:
     emulator, server = api
     db = tmp_path / "cramp.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CRAMP_BOT_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=emulator.token,
-        TELEGRAM_API_BASE_URL=server.base_url,
-        CRAMP_BOT_DB=str(db),
-    )
     logs = tmp_path / "bot.log"
-    bot = BotProcess(env, logs)
+    bot = BotProcess(bot_env(emulator.token, server.base_url, db), logs)
     await bot.start()
     await wait_polling(emulator, 0)
 
@@ -155,14 +169,9 @@ async def test_bot_waits_for_an_unreachable_api_then_works(tmp_path: Path) -> No
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     emulator = BotApiEmulator()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CRAMP_BOT_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=emulator.token,
-        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
-        CRAMP_BOT_DB=str(tmp_path / "cramp.db"),
-    )
+    base_url = f"http://127.0.0.1:{port}/bot"
     logs = tmp_path / "bot.log"
-    bot = BotProcess(env, logs)
+    bot = BotProcess(bot_env(emulator.token, base_url, tmp_path / "cramp.db"), logs)
     await bot.start()
     try:
         await emulator.wait_until(
@@ -171,15 +180,7 @@ async def test_bot_waits_for_an_unreachable_api_then_works(tmp_path: Path) -> No
             what="the bot to report the unreachable API",
         )
         async with FakeBotApiServer(emulator, port=port):
-            await wait_polling(emulator, 0)
-            alex = TelegramUser(emulator, 1001, timeout=30)
-            await alex.send("/help")
-            await emulator.wait_until(
-                lambda: bool(alex.messages()) and "/check" in alex.last_text(),
-                within=30,
-                what="the bot to answer /help",
-            )
-            assert await bot.terminate() == 0
+            await answers_help_then_stops(emulator, bot)
     finally:
         if bot.process is not None and bot.process.returncode is None:
             await bot.kill()
@@ -193,27 +194,11 @@ async def test_flood_control_while_starting_is_waited_out(tmp_path: Path) -> Non
         "getMe", status=429, description="Too Many Requests: retry after 1", retry_after=1, times=4
     )
     async with FakeBotApiServer(emulator) as server:
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "CRAMP_BOT_"))
-        }
-        env.update(
-            TELEGRAM_BOT_TOKEN=emulator.token,
-            TELEGRAM_API_BASE_URL=server.base_url,
-            CRAMP_BOT_DB=str(tmp_path / "cramp.db"),
-        )
         logs = tmp_path / "bot.log"
-        bot = BotProcess(env, logs)
+        bot = BotProcess(bot_env(emulator.token, server.base_url, tmp_path / "cramp.db"), logs)
         await bot.start()
         try:
-            await wait_polling(emulator, 0)
-            alex = TelegramUser(emulator, 1001, timeout=30)
-            await alex.send("/help")
-            await emulator.wait_until(
-                lambda: bool(alex.messages()) and "/check" in alex.last_text(),
-                within=30,
-                what="the bot to answer /help",
-            )
-            assert await bot.terminate() == 0
+            await answers_help_then_stops(emulator, bot)
         finally:
             if bot.process is not None and bot.process.returncode is None:
                 await bot.kill()
