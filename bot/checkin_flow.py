@@ -162,8 +162,8 @@ class CheckinFlow:
             found = warnings_for(history, night, texts=self.content)
             warned = set(answers.get(WARNED) or ())
             again = [w for w in found if w.reason in warned]
-            held_on = await self._held_on(known, answers.get(HELD) or ())
-            return Outcome(notice=stale, screen=self._screen(night, answers, ask, again, held_on))
+            said_on = await self._held_on(known, answers.get(HELD) or ())
+            return Outcome(notice=stale, screen=self._screen(night, answers, ask, again, said_on))
         if new.get(SKIPPED):
             new = {**new, SKIPPED: None}  # answering after all: no longer skipped
         history = [*others, _Night(night, new)]
@@ -171,8 +171,9 @@ class CheckinFlow:
         complete = is_complete(new, ask_weakness=ask)
         shown: list[DiaryWarning] = []
         held: list[str] = []
+        held_on: date | None = None
         if complete:
-            shown, held = await self._warnings_to_show(user_id, night, history)
+            shown, held, held_on = await self._warnings_to_show(known, night, history)
             # Kept with the night, so a repeated Done shows the same advice again.
             if shown or held or new.get(WARNED) or new.get(HELD):
                 new = {**new, WARNED: [w.reason for w in shown], HELD: held}
@@ -184,25 +185,25 @@ class CheckinFlow:
             return Outcome(screen=self._screen(night, new, ask))
         for warning in shown:
             await self.storage.record_nudge(user_id, warning.reason, now)
-        held_on = await self._held_on(known, held)
         return Outcome(screen=self._screen(night, new, ask, shown, held_on))
 
     async def _held_on(self, known: User, reasons: Sequence[str]) -> date | None:
         """The local day a held-back warning was last shown, for "as I said on ..."."""
         times = [await self.storage.last_nudge_at(known.user_id, r) for r in reasons]
-        shown = [t for t in times if t is not None]
-        return max(shown).astimezone(user_zone(known)).date() if shown else None
+        return _latest_local_day(known, times)
 
     async def _warnings_to_show(
-        self, user_id: int, night: date, history: list[_Night]
-    ) -> tuple[list[DiaryWarning], list[str]]:
+        self, known: User, night: date, history: list[_Night]
+    ) -> tuple[list[DiaryWarning], list[str], date | None]:
         """Warning signs to show (a reason at most once a week; emergency and urgent always),
-        and the reasons held back because they were shown less than a week ago."""
+        the reasons held back because they were shown less than a week ago, and the local
+        day one of those was last shown."""
         found = warnings_for(history, night, texts=self.content)
-        last = {w.reason: await self.storage.last_nudge_at(user_id, w.reason) for w in found}
+        last = {w.reason: await self.storage.last_nudge_at(known.user_id, w.reason) for w in found}
         shown = filter_repeats(found, last, self.clock.now())
         kept = {w.reason for w in shown}
-        return shown, [w.reason for w in found if w.reason not in kept]
+        held = [w.reason for w in found if w.reason not in kept]
+        return shown, held, _latest_local_day(known, [last[r] for r in held])
 
     async def _action(self, known: User, entry: DiaryEntry, press: CheckinPress) -> Outcome:
         """Snooze (the same check-in again in an hour) or Skip today; first step only."""
@@ -239,3 +240,8 @@ class CheckinFlow:
             "checkin.snoozed_until", time=f"{local.hour:02d}:{local.minute:02d}"
         )
         return Outcome(screen=Screen(text))
+
+
+def _latest_local_day(known: User, times: Sequence[datetime | None]) -> date | None:
+    seen = [t for t in times if t is not None]
+    return max(seen).astimezone(user_zone(known)).date() if seen else None
