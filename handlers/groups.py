@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from handlers.common import AnyApp, Context, answer_query, deps, is_private, reply_text
+
+log = logging.getLogger(__name__)
 
 GUARD_GROUP = -10
 
@@ -26,6 +31,8 @@ async def group_message(update: Update, context: Context) -> None:
         text = message.text if message is not None else None
         if text and text.startswith("/") and _addressed_to_us(text, context.bot.username):
             await reply_text(update, context, deps(context).content.text("group.private_only"))
+    except TelegramError as error:
+        log.warning("could not answer in a group: %s", type(error).__name__)
     finally:
         raise ApplicationHandlerStop
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import ChatMember, Update
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import ChatMemberHandler
 
-from handlers.common import AnyApp, Context, deps
-
-log = logging.getLogger(__name__)
+from handlers.common import AnyApp, Context, deps, reply_text
 
 _GONE = {ChatMember.BANNED, ChatMember.LEFT}
 
@@ -25,13 +19,7 @@ async def my_chat_member(update: Update, context: Context) -> None:
     if change.chat.type in ("group", "supergroup"):
         joined = change.new_chat_member.status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR)
         if joined and change.old_chat_member.status in _GONE:
-            text = deps(context).content.text("group.private_only")
-            try:
-                await context.bot.send_message(
-                    change.chat.id, text, parse_mode=ParseMode.HTML, disable_web_page_preview=True
-                )
-            except TelegramError as error:  # a group may not let the bot post; that is fine
-                log.info("could not greet a group: %s", type(error).__name__)
+            await reply_text(update, context, deps(context).content.text("group.private_only"))
         return
     if change.chat.type != "private":
         return
