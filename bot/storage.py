@@ -175,6 +175,11 @@ _ASSESSMENT_COLUMNS = (
     "content_version, level, result"
 )
 _DIARY_COLUMNS = "user_id, night, answers, complete, recorded_at, updated_at, checkin_message_id"
+# A night's empty diary row, made when its check-in is claimed or sent; + what to do if it exists.
+_NEW_NIGHT = (
+    f"INSERT INTO diary ({_DIARY_COLUMNS}) VALUES (?, ?, '{{}}', 0, ?, ?, ?) "
+    "ON CONFLICT (user_id, night) DO "
+)
 
 
 # --- conversions -------------------------------------------------------------------------------
@@ -649,14 +654,14 @@ class Storage:
         new_next_at: datetime,
         new_slot_at: datetime,
         night: date,
-        now: datetime | None = None,
+        now: datetime,
     ) -> bool:
         """Compare-and-set, committed before the send: only if next_reminder_at still equals
         `expected_next_at`, move it on and write the "sent" mark (last_checkin_night). False if
         someone else moved it first (another dispatcher, a settings change).
 
-        With `now`, the night's diary row is created in the same commit: the buttons of a
-        check-in that went out just before a crash (its message id never stored) still work."""
+        The night's diary row is created in the same commit, so the buttons of a check-in
+        that went out just before a crash (its message id never stored) still work."""
         async with self._transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE users SET next_reminder_at = ?, reminder_slot_at = ?, "
@@ -673,13 +678,9 @@ class Storage:
             )
             if cursor.rowcount != 1:
                 return False
-            if now is not None:
-                await tx.execute(
-                    "INSERT INTO diary (user_id, night, answers, complete, recorded_at, "
-                    "updated_at) VALUES (?, ?, '{}', 0, ?, ?) "
-                    "ON CONFLICT (user_id, night) DO NOTHING",
-                    (user_id, night.isoformat(), _iso(now), _iso(now)),
-                )
+            await tx.execute(
+                _NEW_NIGHT + "NOTHING", (user_id, night.isoformat(), _iso(now), _iso(now), None)
+            )
             return True
 
     async def retry_reminder(
@@ -835,12 +836,9 @@ class Storage:
         statement, as it runs for every check-in of a busy morning; the row is normally there
         already (made with the claim), else it is made now."""
         async with self._transaction() as tx:
+            # updated_at stays: it is the time of the last answer, which /export shows.
             await tx.execute(
-                "INSERT INTO diary (user_id, night, answers, complete, recorded_at, updated_at, "
-                "checkin_message_id) VALUES (?, ?, '{}', 0, ?, ?, ?) "
-                # updated_at stays: it is the time of the last answer, which /export shows.
-                "ON CONFLICT (user_id, night) DO UPDATE SET "
-                "checkin_message_id = excluded.checkin_message_id",
+                _NEW_NIGHT + "UPDATE SET checkin_message_id = excluded.checkin_message_id",
                 (user_id, night.isoformat(), _iso(now), _iso(now), message_id),
             )
 

@@ -241,7 +241,12 @@ async def test_claim_is_compare_and_set(storage: Storage) -> None:
     slot = datetime(2024, 6, 3, 8, 0, tzinfo=UTC)
     tomorrow = slot + timedelta(days=1)
     await add(storage, 1, slot)
-    claim = {"new_next_at": tomorrow, "new_slot_at": tomorrow, "night": date(2024, 6, 2)}
+    claim = {
+        "new_next_at": tomorrow,
+        "new_slot_at": tomorrow,
+        "night": date(2024, 6, 2),
+        "now": slot,
+    }
     assert await storage.claim_reminder(1, expected_next_at=slot, **claim)  # type: ignore[arg-type]
     assert not await storage.claim_reminder(1, expected_next_at=slot, **claim)  # type: ignore[arg-type]
     user = await storage.get_user(1)
