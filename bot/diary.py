@@ -254,11 +254,7 @@ def should_ask_weakness(
         return False
     # Entries are nights with an answer: a check-in sent but left unanswered, or skipped,
     # says nothing either way and must not push real cramp nights out of the window.
-    answered = [
-        e
-        for e in history
-        if e.night == night or cramp_count(e.answers) is not None or "twitch" in e.answers
-    ]
+    answered = [e for e in history if e.night == night or cramp_count(e.answers) is not None]
     recent = answered[-WEAKNESS_WINDOW:]
     flagged = sum(had_cramps(e.answers) or had_twitch(e.answers) for e in recent)
     return flagged >= WEAKNESS_MIN_NIGHTS

@@ -37,10 +37,9 @@ from bot.content import Content
 from bot.reminders import CATCH_UP_WINDOW
 from bot.schedule import (
     format_local_time,
-    local_night_for,
+    morning_due_now,
     next_checkin_at,
     parse_local_time,
-    resolve_local,
 )
 from bot.storage import Storage, User
 from bot.timezones import (
@@ -350,10 +349,7 @@ class ReminderSettings:
         next_at = next_checkin_at(local, tz, now, last_night=user.last_checkin_night)
         # Unblocked on a morning whose check-in could not go out: still this morning's, if
         # within the catch-up window (as after downtime), else from the next morning.
-        today = resolve_local(now.astimezone(tz).date(), local, tz)
-        night = local_night_for(today, tz)
-        missed = user.last_checkin_night is None or user.last_checkin_night < night
-        if today <= now and now - today <= CATCH_UP_WINDOW and missed:
+        if morning_due_now(local, tz, now, CATCH_UP_WINDOW, last_night=user.last_checkin_night):
             next_at = now
         await self.storage.set_reminder(
             user_id, reminder_time=user.reminder_time, timezone=tz.key, next_at=next_at

@@ -22,7 +22,12 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock
-from bot.schedule import local_night_for, next_local_occurrence, parse_local_time
+from bot.schedule import (
+    local_night_for,
+    morning_due_now,
+    next_local_occurrence,
+    parse_local_time,
+)
 from bot.storage import Storage, User
 
 # A missed check-in still goes out if it is within this long of the person's morning time.
@@ -170,10 +175,9 @@ class ReminderDispatcher:
         if now - slot > self._window:
             # Down for a day or more (or the clock moved on): the old mornings are not sent
             # in a burst, but a morning that is due now, inside its window, still is.
-            latest = next_local_occurrence(local, tz, now - self._window)
-            sent = user.last_checkin_night
-            if latest <= now and (sent is None or sent < local_night_for(latest, tz)):
-                slot = latest
+            due = morning_due_now(local, tz, now, self._window, last_night=user.last_checkin_night)
+            if due is not None:
+                slot = due
         if now - slot > self._window:
             await self._storage.skip_reminder(
                 user.user_id,

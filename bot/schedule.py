@@ -99,3 +99,17 @@ def next_checkin_at(
     while last_night is not None and local_night_for(occurrence, tz) <= last_night:
         occurrence = next_local_occurrence(local, tz, occurrence)
     return occurrence
+
+
+def morning_due_now(
+    local: time, tz: ZoneInfo, now: datetime, window: timedelta, *, last_night: date | None
+) -> datetime | None:
+    """The latest occurrence of `local` at or before `now` if it is at most `window` ago and
+    its night has had no check-in yet (after downtime, a clock moved on, an unblock); else
+    None."""
+    latest = next_local_occurrence(local, tz, now - window)
+    if latest > now:
+        return None
+    if last_night is not None and local_night_for(latest, tz) <= last_night:
+        return None
+    return latest

@@ -10,6 +10,7 @@ import pytest
 from bot.schedule import (
     format_local_time,
     local_night_for,
+    morning_due_now,
     next_checkin_at,
     next_local_occurrence,
     parse_local_time,
@@ -195,3 +196,26 @@ def test_next_checkin_at_passes_over_a_morning_already_checked_in() -> None:
     assert next_checkin_at(nine, tz, now) == utc(2024, 6, 3, 7, 0)
     assert next_checkin_at(nine, tz, now, last_night=date(2024, 6, 2)) == utc(2024, 6, 4, 7, 0)
     assert next_checkin_at(nine, tz, now, last_night=date(2024, 6, 1)) == utc(2024, 6, 3, 7, 0)
+
+
+def test_morning_due_now_inside_the_window_and_not_sent() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    at_0730 = time(7, 30)
+    slot = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)  # Thu 07:30 in Berlin
+    window = timedelta(hours=3)
+    after = slot + timedelta(hours=2)
+    assert morning_due_now(at_0730, berlin, after, window, last_night=None) == slot
+    assert morning_due_now(at_0730, berlin, after, window, last_night=date(2026, 11, 24)) == slot
+    # that night already had its check-in
+    assert morning_due_now(at_0730, berlin, after, window, last_night=date(2026, 11, 25)) is None
+    # past the window, or before the morning
+    assert (
+        morning_due_now(
+            at_0730, berlin, slot + timedelta(hours=3, minutes=1), window, last_night=None
+        )
+        is None
+    )
+    assert (
+        morning_due_now(at_0730, berlin, slot - timedelta(minutes=1), window, last_night=None)
+        is None
+    )
