@@ -5,7 +5,6 @@ demo it gives) cannot rot without a test failing."""
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import io
 import os
 import subprocess
@@ -16,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from bot.app import get_deps
 from bot.fakeapi.emulator import BotApiEmulator, UploadedFile
 from bot.tryout import (
     Transcript,
@@ -31,10 +29,6 @@ from bot.tryout import (
 FIXTURES = Path(__file__).parent / "fixtures" / "try"
 ROOT = Path(__file__).resolve().parent.parent
 EVENING = "2026-11-25 21:00"
-HAS_REMINDERS = all(
-    importlib.util.find_spec(f"handlers.{name}") is not None
-    for name in ("reminders", "checkin", "diary")
-)
 
 
 async def run_script(
@@ -107,10 +101,6 @@ async def test_the_script_keeps_its_data_in_the_given_database(tmp_path: Path) -
     assert "let's start" not in out
 
 
-@pytest.mark.skipif(
-    not HAS_REMINDERS,
-    reason="handlers/reminders.py, checkin.py or diary.py does not exist yet (being built)",
-)
 async def test_morning_check_in_arrives_when_the_clock_moves(tmp_path: Path) -> None:
     files = tmp_path / "files"
     code, out, err = await run_file(FIXTURES / "checkin.txt", files=files)
@@ -125,10 +115,6 @@ async def test_morning_check_in_arrives_when_the_clock_moves(tmp_path: Path) -> 
     assert rows[1].startswith("2026-11-25")
 
 
-@pytest.mark.skipif(
-    not HAS_REMINDERS,
-    reason="handlers/reminders.py, checkin.py or diary.py does not exist yet (being built)",
-)
 async def test_a_check_in_due_at_the_start_arrives_at_once(tmp_path: Path) -> None:
     db = tmp_path / "typed.db"
     code, out, err = await run_file(FIXTURES / "optin.txt", db=db)
@@ -147,24 +133,6 @@ async def test_a_check_in_due_at_the_start_arrives_at_once(tmp_path: Path) -> No
     greeting, rest = out.split("Ctrl-D to leave.\n")
     assert "(clock: Fri 2026-11-27 08:00 UTC)" in greeting
     assert rest.startswith("bot> Morning check-in · the night of 26 Nov")
-
-
-async def test_moving_the_clock_without_reminders_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A build without the reminders feature (deps.dispatcher None) must not crash."""
-    import handlers
-
-    original = handlers.startup_all
-
-    async def startup_without_dispatcher(application: Any) -> None:
-        await original(application)
-        get_deps(application).dispatcher = None
-
-    monkeypatch.setattr(handlers, "startup_all", startup_without_dispatcher)
-    code, out, _ = await run_typed(tmp_path, ":advance 1d\n")
-    assert code == 0
-    assert "reminders are not available" in out
 
 
 def run_cli(
@@ -385,8 +353,6 @@ async def test_moving_the_clock_is_announced(tmp_path: Path) -> None:
     assert code == 0
     assert "(the clock now says Thu 2026-11-26 08:00 UTC)" in out
     assert "(the clock now says Thu 2026-11-26 10:00 UTC)" in out
-    if HAS_REMINDERS:
-        assert "reminders are not available" not in out
 
 
 async def test_a_bad_time_is_explained_and_the_session_goes_on(tmp_path: Path) -> None:
