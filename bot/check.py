@@ -193,11 +193,15 @@ def taps(question: Question, chosen: Answer) -> int:
 
 
 def typical_answer(question: Question) -> Answer:
-    """What "typical" means in the tap counts: a single-choice question takes its first option
-    that does not end the questionnaire; a multi-select takes its first exclusive option ("None
+    """What "typical" means in the tap counts: a single-choice question takes the first option
+    of its least worrying tier (see `order`), or without an order its first option that does
+    not end the questionnaire; a multi-select takes its first exclusive option ("None
     of these": most people have none of the listed warning signs) or, without one, its first
     option and Done."""
     if question.kind == "single":
+        if question.order:
+            # The least worrying answer ("None of these", "Now and then") is the typical one.
+            return (question.order[0][0],)
         return (next(o.id for o in question.options if not o.stop),)
     exclusive = [o.id for o in question.options if o.exclusive]
     return (exclusive[0],) if exclusive else (question.options[0].id,)

@@ -376,7 +376,7 @@ def test_stop_option_without_urgent_rule(tmp_path: Path, content: Content) -> No
     )
     assert problems_of(directory) == [
         f"content/questions.yaml: questions[{i}].options[{j}].stop: ends the questionnaire, "
-        "but no urgent or emergency rule fires for it"
+        "but no rule above self_care fires for it"
     ]
 
 
