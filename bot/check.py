@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from bot import assessment as logic
 from bot import conditions as cond
+from bot import monotonicity
 from bot.content import (
     LEVEL_RANKS,
     Content,
@@ -329,6 +330,10 @@ def run_check(
         return 1
     per_case = [case_failures(content, case) for case in cases]
     failures = [line for lines in per_case for line in lines]
+    mono = monotonicity.check(
+        content, _rel(Path(directory or default_content_dir()), "triage.yaml")
+    )
+    failures += mono.problems
     passed = sum(1 for lines in per_case if not lines)
     space = PathSpace(content)
     counts = tap_counts(content)
@@ -342,6 +347,11 @@ def run_check(
         f"shortest to a full result: {_taps(counts.shortest_full)}",
         f"typical path: {_taps(counts.typical)} (first ordinary answer, 'None of these' in lists)",
         f"longest path: {_taps(counts.longest)} (every box ticked)",
+        mono.summary,
+        "downgrades marked in triage.yaml (a sign added may lower the level):"
+        if mono.downgrade_lines
+        else "downgrades marked in triage.yaml: none",
+        *mono.downgrade_lines,
         "",
         *report.causes_lines(content),
         "",
