@@ -318,8 +318,9 @@ def run_check(
         return 1
     per_case = [case_failures(content, case) for case in cases]
     failures = [line for lines in per_case for line in lines]
+    folder_path = Path(directory) if directory is not None else default_content_dir()
     mono = monotonicity.check(
-        content, rel_path(Path(directory or default_content_dir()), "triage.yaml")
+        content, rel_path(folder_path, "triage.yaml"), rel_path(folder_path, "questions.yaml")
     )
     failures += mono.problems
     passed = sum(1 for lines in per_case if not lines)

@@ -591,12 +591,19 @@ class Report:
     downgrade_lines: tuple[str, ...]
 
 
-def check(content: Content, triage_file: str = "triage.yaml") -> Report:
+def check(
+    content: Content,
+    triage_file: str = "triage.yaml",
+    questions_file: str = "questions.yaml",
+) -> Report:
     """Read every rule (exact), then try answer sets: all of them when they are few; else the
     answer sets of every rule that reads as breaking the property (to name two answer sets),
     and a seeded sample."""
     read = rule_problems(content)
-    problems = [f"{triage_file}: {line}" for line in read]
+    problems = [
+        f"{questions_file if line.startswith('questions[') else triage_file}: {line}"
+        for line in read
+    ]
     suspects = [r.id for r in content.rules if any(f"({r.id})" in line for line in read)]
     if read and not suspects:
         suspects = [r.id for r in content.rules]  # a skip rule or a stop: any rule may show it
