@@ -84,7 +84,9 @@ def test_real_content_passes_and_reports_path_lengths() -> None:
 
 
 def case_index(case_id: str) -> int:
-    cases = yaml.safe_load((default_content_dir() / "triage_cases.yaml").read_text(encoding="utf-8"))
+    cases = yaml.safe_load(
+        (default_content_dir() / "triage_cases.yaml").read_text(encoding="utf-8")
+    )
     return [case["id"] for case in cases["cases"]].index(case_id)
 
 
