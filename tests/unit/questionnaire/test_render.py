@@ -124,7 +124,7 @@ def test_result_with_causes_and_nudges() -> None:
         "<b>Your result</b>\n\n<b>In short: Book a doctor's appointment. Why"
     )
     assert "Kidney check: ask for blood tests of kidney function and salts" in screen.text
-    assert "Because you said: swollen ankles or feet; foamy urine." in screen.text
+    assert "Because you said: foamy urine; swollen ankles or feet." in screen.text
     assert "Because you said: swollen ankles or feet." in screen.text
     assert "Nothing you told me is a warning sign" not in screen.text
     assert "kidneys may be failing" not in screen.text
