@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.authoring.report import describe_condition, quoted
 from bot.content import conditions as cond
 from bot.content.model import LEVEL_RANKS, SELF_CARE, Content, Question
-from bot.content.validate import satisfiable
+from bot.content.reachability import satisfiable
 
 RESULT = "result"
 START = "start"

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from bot.content.model import LEVEL_RANKS
+
 # --- vocabulary shared with bot/checkin.py and bot/export.py -----------------------------------
 
 CRAMP_COUNTS: tuple[int, ...] = (0, 1, 2, 4)
@@ -33,7 +35,8 @@ TWITCH: tuple[str, ...] = ("none", "one", "many")
 FACTORS: tuple[str, ...] = ("caffeine", "alcohol", "exercise", "stress", "lowfluid", "newmed")
 NO_FACTOR = "none"  # the exclusive "none of these" toggle; never counted as a factor
 
-LEVELS: tuple[str, ...] = ("self_care", "see_doctor", "urgent", "emergency")  # low to high
+# The urgency ladder of the questionnaire, low to high: a diary warning speaks the same levels.
+LEVELS: tuple[str, ...] = tuple(sorted(LEVEL_RANKS, key=LEVEL_RANKS.__getitem__))
 ALWAYS_SHOWN_LEVELS = frozenset({"urgent", "emergency"})
 
 HISTORY_NIGHTS = 30
@@ -467,7 +470,3 @@ def insights_view(entries: Iterable[DiaryRecord], *, texts: Texts) -> str:
     lines.append("")
     lines.append(f"<i>{texts.text('insights.chance')}</i>")
     return "\n".join(lines)
-
-
-def highest_level(warnings: Sequence[DiaryWarning]) -> str:
-    return max((w.level for w in warnings), key=LEVELS.index, default="self_care")

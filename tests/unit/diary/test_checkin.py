@@ -364,6 +364,7 @@ def test_a_cramp_over_10_minutes_asks_about_one_calf() -> None:
     answers, _ = walk(["1", "5–10 min", "Yes"])
     assert next_step(answers, ask_weakness=False) == "twitch"
     answers, _ = walk(["1", "Over 10 min", "Yes", "No", "None", "None of these"])
-    assert "Please see a doctor today" not in render_checkin(
-        TEXTS, NIGHT, answers, ask_weakness=False
-    ).text
+    assert (
+        "Please see a doctor today"
+        not in render_checkin(TEXTS, NIGHT, answers, ask_weakness=False).text
+    )
