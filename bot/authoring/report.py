@@ -10,7 +10,7 @@ meant; they never change the exit code. The rules (also in content/README.md):
   that a rule or skip rule uses, and not named by any rule or skip rule. Exclusive options
   ("None of these", "Not sure") are exempt: they are how a person says no. In a single-choice
   question, or a list without "None of these" (where the cramps are), an option without
-  effect is the everyday answer ("Under 40", "Calves"), which is fine; only such a question
+  effect is the everyday answer ("18 to 39", "Calves"), which is fine; only such a question
   where no option has any effect is reported;
 - a flag that no rule or skip rule uses (setting it changes nothing);
 - a question that every path skips (its skip rule can only hold after a stop answer, say).
