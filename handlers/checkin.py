@@ -20,6 +20,7 @@ from telegram.ext import CallbackQueryHandler, JobQueue
 from bot.app import Deps, get_deps
 from bot.checkin_flow import CheckinFlow, user_zone
 from bot.content import Content
+from bot.operator.health import heartbeat
 from bot.reminder_settings import ReminderSettings
 from bot.reminders import ReminderDispatcher, SendFn, SendOutcome, SendResult
 from bot.retry_after import NO_RETRY, RetryAfterLimiter, retry_seconds
@@ -102,6 +103,8 @@ async def reminder_tick(context: Context) -> None:
     if dispatcher is None:
         return
     report = await dispatcher.tick()
+    d = deps(context)
+    await heartbeat(d.storage, d.clock.now())
     if report.sent or report.blocked or report.retried or report.failed or report.skipped:
         log.info(
             "reminders: sent %d, blocked %d, retried %d, failed %d, skipped %d",

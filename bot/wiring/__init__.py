@@ -1,0 +1,1 @@
+"""Wiring: where the core meets python-telegram-bot."""
