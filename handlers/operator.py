@@ -16,6 +16,7 @@ from telegram.ext import CommandHandler, filters
 
 from bot.app import COMMANDS, get_deps
 from bot.logs import event
+from bot.operator.health import heartbeat
 from bot.operator.stats import render
 from bot.retry_after import NO_RETRY
 from handlers.common import AnyApp, Context, deps, reply_text
@@ -38,8 +39,13 @@ async def stats_command(update: Update, context: Context) -> None:
 
 
 async def on_startup(application: AnyApp) -> None:
-    """Each admin's private chat gets the everyday menu plus /stats."""
+    """A first heartbeat (the database takes writes; the minute job is about to start), then
+    each admin's private chat gets the everyday menu plus /stats."""
     d = get_deps(application)
+    try:
+        await heartbeat(d.storage, d.clock.now())
+    except Exception as error:  # health will say so; starting must not depend on it
+        event(log, "heartbeat_failed", level=logging.ERROR, error=type(error).__name__)
     if not d.settings.admins:
         return
     commands = [BotCommand(name, d.content.raw_text(f"commands.{name}")) for name in COMMANDS]

@@ -12,7 +12,9 @@ from bot.logs import RedactingFormatter, event
 
 TOKEN = "123456789:AAEhBP0av28KdGPN7k9xQ3rUb8TqYcZxWvE"
 # ts=... level=... logger=... event=... then key=value pairs, values bare or JSON-quoted.
-LINE = re.compile(r'^ts=\S+ level=[A-Z]+ logger=\S+ event=\w+( \w+=(?:"(?:[^"\\]|\\.)*"|[^\s"]+))*$')
+LINE = re.compile(
+    r'^ts=\S+ level=[A-Z]+ logger=\S+ event=\w+( \w+=(?:"(?:[^"\\]|\\.)*"|[^\s"]+))*$'
+)
 
 
 def _record(message: str, *args: object, exc: BaseException | None = None) -> logging.LogRecord:

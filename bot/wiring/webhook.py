@@ -66,8 +66,9 @@ def url_path(webhook_url: str) -> str:
 
 
 class _UpdateHandler(tornado.web.RequestHandler):
-    def initialize(self, application: AnyApp, secret: str) -> None:
-        self.application_ = application
+    def initialize(self, bot_application: AnyApp, secret: str) -> None:
+        # (tornado's own `application` is the HTTP app, hence the longer name)
+        self.bot_application = bot_application
         self.secret = secret
 
     async def post(self) -> None:
@@ -86,14 +87,14 @@ class _UpdateHandler(tornado.web.RequestHandler):
         update = None
         try:
             if isinstance(data, dict) and data:
-                update = Update.de_json(data, self.application_.bot)
+                update = Update.de_json(data, self.bot_application.bot)
         except Exception as error:
             event(log, "webhook_unreadable", level=logging.ERROR, error=type(error).__name__)
         else:
             if update is None:
                 event(log, "webhook_unreadable", level=logging.ERROR, error="not_an_update")
         if update is not None:
-            await self.application_.update_queue.put(update)
+            await self.bot_application.update_queue.put(update)
         self._reply(HTTPStatus.OK)
 
     def _reply(self, status: HTTPStatus) -> None:
@@ -137,7 +138,7 @@ class WebhookServer:
         routes: list[Any] = [
             (HEALTH_PATH, _HealthHandler, {"health": health}),
             (rf"{re.escape(path.rstrip('/'))}/?", _UpdateHandler,
-             {"application": application, "secret": secret}),
+             {"bot_application": application, "secret": secret}),
         ]  # fmt: skip
         self._server = HTTPServer(_QuietApplication(routes), max_body_size=MAX_BODY)
         self.listen = listen
