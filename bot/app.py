@@ -20,6 +20,7 @@ from telegram.request import BaseRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Content
+from bot.logs import event
 from bot.retry_after import NO_RETRY, RetryAfterLimiter
 from bot.storage import Storage
 from bot.updates import PerUserUpdateProcessor
@@ -72,7 +73,7 @@ async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         await application.bot.set_my_commands(commands, rate_limit_args=NO_RETRY)
     except TelegramError as error:
         # The menu is a convenience; the bot works without it, so it must not stop start-up.
-        log.warning("could not set the command menu: %s", type(error).__name__)
+        event(log, "menu_failed", level=logging.WARNING, error=type(error).__name__)
     await handlers.startup_all(application)
 
 

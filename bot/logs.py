@@ -23,9 +23,20 @@ _EVENT = "event_name"
 _FIELDS = "event_fields"
 
 
-def event(logger: logging.Logger, name: str, *, level: int = logging.INFO, **fields: Any) -> None:
-    """Log one event: `event=<name>` followed by `key=value` for each field, in order."""
-    logger.log(level, name, extra={_EVENT: name, _FIELDS: fields})
+def event(
+    logger: logging.Logger,
+    name: str,
+    *,
+    level: int = logging.INFO,
+    exc_info: BaseException | bool | None = None,
+    **fields: Any,
+) -> None:
+    """Log one event: `event=<name>` followed by `key=value` for each field, in order.
+
+    The record's plain message holds the same pairs, for formatters other than ours (the
+    one-line stderr of `cramp-bot try`)."""
+    message = _pairs([("event", name), *fields.items()]).replace("%", "%%")
+    logger.log(level, message, exc_info=exc_info, extra={_EVENT: name, _FIELDS: fields})
 
 
 def _value(value: Any) -> str:

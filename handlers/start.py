@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.logs import event
 from bot.questionnaire import Questionnaire
 from bot.ui import Button, Screen
 from handlers.common import (
@@ -52,7 +53,7 @@ async def retire_message(context: Context, chat_id: int, message_id: int | None,
     try:
         await edit_screen(context, chat_id, message_id, Screen(deps(context).content.text(key)))
     except TelegramError as error:  # the live questionnaire is already shown; this is tidying
-        log.warning("could not retire an old questionnaire message: %s", type(error).__name__)
+        event(log, "retire_failed", level=logging.WARNING, error=type(error).__name__)
 
 
 async def begin_questionnaire(context: Context, user_id: int, chat_id: int) -> None:
