@@ -14,11 +14,12 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import CommandHandler, filters
 
-from bot.app import COMMANDS, get_deps
 from bot.logs import event
 from bot.operator.health import heartbeat
 from bot.operator.stats import render
-from bot.retry_after import NO_RETRY
+from bot.ui import COMMANDS
+from bot.wiring.deps import get_deps
+from bot.wiring.retry_after import NO_RETRY
 from handlers.common import AnyApp, Context, deps, reply_text
 
 log = logging.getLogger(__name__)
