@@ -97,7 +97,7 @@ async def _serve(settings: Settings, *, webhook_secret: str | None = None) -> in
     from bot.wiring.app import build_application, running
     from bot.wiring.deps import Deps
     from bot.wiring.retry_after import retry_seconds
-    from bot.wiring.webhook import running_webhook
+    from bot.wiring.webhook import ListenError, running_webhook
 
     try:
         content = load_content(settings.content_dir)
@@ -145,14 +145,8 @@ async def _serve(settings: Settings, *, webhook_secret: str | None = None) -> in
             except InvalidToken:
                 print(f"cramp-bot: Telegram refused the token. {TOKEN_HELP}", file=sys.stderr)
                 return EXIT_CONFIG
-            except OSError as error:
-                # Only binding the webhook server raises a bare OSError here.
-                host, port = settings.listen
-                print(
-                    f"CRAMP_BOT_LISTEN: cannot listen on {host}:{port} "
-                    f"({error.strerror or error}).",
-                    file=sys.stderr,
-                )
+            except ListenError as error:
+                print(f"CRAMP_BOT_LISTEN: {error}.", file=sys.stderr)
                 return EXIT_CONFIG
             except RetryAfter as error:
                 # Flood control while starting: wait as told (at least), then start again.

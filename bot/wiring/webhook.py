@@ -65,6 +65,10 @@ def url_path(webhook_url: str) -> str:
     return path if path == "/" else path.rstrip("/")
 
 
+class ListenError(Exception):
+    """The webhook server cannot listen where CRAMP_BOT_LISTEN says (in use, not allowed)."""
+
+
 class _UpdateHandler(tornado.web.RequestHandler):
     def initialize(self, bot_application: AnyApp, secret: str) -> None:
         # (tornado's own `application` is the HTTP app, hence the longer name)
@@ -77,6 +81,11 @@ class _UpdateHandler(tornado.web.RequestHandler):
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             event(log, "webhook_refused", level=logging.WARNING, reason="secret", status=403)
             self._reply(HTTPStatus.FORBIDDEN)
+            return
+        if not self.bot_application.running:
+            # Starting or stopping: a 200 now could lose the update with this Application;
+            # Telegram sends it again after a 5xx.
+            self._reply(HTTPStatus.SERVICE_UNAVAILABLE)
             return
         try:
             data = json.loads(self.request.body)
@@ -150,8 +159,13 @@ class WebhookServer:
 
     def start(self) -> None:
         host, port = self.listen
-        # bind_sockets rather than listen(): port 0 (tests) tells us which port it got.
-        self._sockets = tornado.netutil.bind_sockets(port, address=host)
+        try:
+            # bind_sockets rather than listen(): port 0 (tests) tells us which port it got.
+            self._sockets = tornado.netutil.bind_sockets(port, address=host)
+        except OSError as error:
+            raise ListenError(
+                f"cannot listen on {host}:{port} ({error.strerror or error})"
+            ) from error
         self._server.add_sockets(self._sockets)
 
     async def stop(self) -> None:
@@ -168,30 +182,40 @@ async def running_webhook(
     listen: tuple[str, int],
     health: HealthCheck,
 ) -> AsyncIterator[WebhookServer]:
-    """Start the bot in webhook mode, the same sequence as `running()` for polling: the
-    post_init hook, the server, setWebhook; on exit the server stops and the webhook stays."""
+    """Start the bot in webhook mode: the server listens, the Application starts the way
+    run_webhook starts it (post_init included), then setWebhook. On exit the Application and
+    the server stop, and the webhook stays set."""
     server = WebhookServer(
         application, path=url_path(webhook_url), secret=secret, health=health, listen=listen
     )
+    # Listening first: a port in use fails at once, before anything is asked of Telegram.
+    # Updates Telegram already POSTs (a webhook left set by the last run) wait in the queue.
+    server.start()
+    try:
+        async with _started(application):
+            await application.bot.set_webhook(
+                url=webhook_url,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+                max_connections=MAX_CONNECTIONS,
+                secret_token=secret,
+            )
+            event(log, "webhook_set", listen=f"{listen[0]}:{server.port}")
+            yield server
+    finally:
+        await server.stop()
+
+
+@asynccontextmanager
+async def _started(application: AnyApp) -> AsyncIterator[None]:
+    """initialize, post_init, start ... stop, post_stop, shutdown: as run_webhook does."""
     await application.initialize()
     try:
         if application.post_init is not None:
             await application.post_init(application)
         await application.start()
         try:
-            server.start()
-            try:
-                await application.bot.set_webhook(
-                    url=webhook_url,
-                    allowed_updates=ALLOWED_UPDATES,
-                    drop_pending_updates=False,
-                    max_connections=MAX_CONNECTIONS,
-                    secret_token=secret,
-                )
-                event(log, "webhook_set", listen=f"{listen[0]}:{server.port}")
-                yield server
-            finally:
-                await server.stop()
+            yield
         finally:
             if application.running:
                 await application.stop()

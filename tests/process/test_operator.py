@@ -142,3 +142,31 @@ async def test_run_webhook_then_polling_as_a_real_process(tmp_path: Path) -> Non
     assert any("event=started mode=webhook" in line for line in lines)
     assert any("event=started mode=polling" in line for line in lines)
     assert all(LINE.match(line) for line in lines), [x for x in lines if not LINE.match(x)]
+
+
+def test_a_webhook_port_in_use_stops_the_bot_with_one_line(tmp_path: Path) -> None:
+    """The server listens before anything is asked of Telegram (here: an API nobody serves)."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = bot_env(BotApiEmulator().token, "http://127.0.0.1:9/bot", tmp_path / "cramp.db")
+        env.update(
+            CRAMP_BOT_WEBHOOK_URL="https://bot.example.org/tg",
+            CRAMP_BOT_LISTEN=f"127.0.0.1:{port}",
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"CRAMP_BOT_LISTEN: cannot listen on 127.0.0.1:{port} (Address already in use)."
+    ]
