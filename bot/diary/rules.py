@@ -19,7 +19,7 @@ The answers of one night (written by bot/checkin.py):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -428,7 +428,3 @@ def insights_view(entries: Iterable[DiaryRecord], *, texts: Texts) -> str:
     lines.append("")
     lines.append(f"<i>{texts.text('insights.chance')}</i>")
     return "\n".join(lines)
-
-
-def highest_level(warnings: Sequence[DiaryWarning]) -> str:
-    return max((w.level for w in warnings), key=LEVELS.index, default="self_care")

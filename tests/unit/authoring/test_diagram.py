@@ -9,7 +9,7 @@ import pytest
 from bot.authoring.diagram import diagram_markdown, mermaid
 from bot.cli import main
 from bot.content.load import load_content
-from bot.content.validate import satisfiable
+from bot.content.reachability import satisfiable
 from tests.unit.authoring.test_check import fixture_content
 
 SMALL_FLOW = """\
