@@ -84,3 +84,25 @@ async def test_without_admins_stats_is_unknown_to_everyone(world: World) -> None
     alex = world.person()
     await alex.send("/stats")
     assert "don't know that command" in alex.last_text()
+
+
+async def test_the_minute_job_writes_the_heartbeat_and_feeds_the_watchdog(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from handlers.checkin import JOB_NAME
+
+    assert await world.storage.last_tick() == START  # written at start-up
+    later = START + timedelta(minutes=5)
+    world.clock.set(later, frozen=True)
+    path = tmp_path / "notify"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as systemd:
+        systemd.bind(str(path))
+        systemd.settimeout(5)
+        monkeypatch.setenv("NOTIFY_SOCKET", str(path))
+        (job,) = world.app.job_queue.get_jobs_by_name(JOB_NAME)
+        await job.run(world.app)
+        assert systemd.recv(64) == b"WATCHDOG=1"
+    assert await world.storage.last_tick() == later
+    assert world.errors == []
