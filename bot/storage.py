@@ -55,6 +55,7 @@ from urllib.parse import quote
 import aiosqlite
 
 __all__ = [
+    "SERVICE_TABLES",
     "Assessment",
     "DiaryEntry",
     "Storage",
@@ -191,6 +192,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ("CREATE TABLE service (key TEXT PRIMARY KEY, value TEXT NOT NULL)",),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
+# Tables with nothing about any person in them: /delete and count_user_rows pass them by.
+SERVICE_TABLES = frozenset({"service"})
 
 _USER_COLUMNS = (
     "user_id, chat_id, created_at, consented_at, timezone, reminder_time, reminders_on, "
