@@ -114,7 +114,9 @@ def test_the_content_model_imports_no_feature(name: str) -> None:
 
 @pytest.mark.parametrize("name", [n for n in MODULES if n.startswith("bot.fakeapi")])
 def test_the_fake_bot_api_stands_alone(name: str) -> None:
-    bad = {m for m in all_imports(name) if m.startswith("bot") and not m.startswith("bot.fakeapi")}
+    # bot.ui is the one table of Telegram's limits, which the fake enforces too.
+    allowed = ("bot.fakeapi", "bot.ui")
+    bad = {m for m in all_imports(name) if m.startswith("bot") and not m.startswith(allowed)}
     assert not bad, f"{name} imports {sorted(bad)}"
 
 
