@@ -304,6 +304,7 @@ def run_check(
     failing triage case."""
     from bot.authoring import report
     from bot.authoring.diagram import write_diagram
+    from bot.authoring.diary_cases import diary_case_failures, load_diary_cases
     from bot.authoring.simulate import PathSpace, format_simulation
     from bot.authoring.simulate import simulate as run_simulation
 
@@ -311,6 +312,7 @@ def run_check(
     try:
         content = load_content(directory)
         cases = load_triage_cases(directory, content)
+        diary_cases = load_diary_cases(directory)
     except ContentError as error:
         _print(out, *error.problems)
         if error.warnings:
@@ -318,6 +320,9 @@ def run_check(
         return 1
     per_case = [case_failures(content, case) for case in cases]
     failures = [line for lines in per_case for line in lines]
+    per_diary = [diary_case_failures(content, case) for case in diary_cases]
+    failures += [line for lines in per_diary for line in lines]
+    diary_passed = sum(1 for lines in per_diary if not lines)
     folder_path = Path(directory) if directory is not None else default_content_dir()
     mono = monotonicity.check(
         content, rel_path(folder_path, "triage.yaml"), rel_path(folder_path, "questions.yaml")
@@ -330,8 +335,17 @@ def run_check(
         out,
         *report.summary_lines(content, space),
         f"triage cases: all {len(cases)} pass"
-        if not failures
+        if passed == len(cases)
         else f"triage cases: {passed} of {len(cases)} pass",
+        *(
+            [
+                f"diary cases: all {len(diary_cases)} pass"
+                if diary_passed == len(diary_cases)
+                else f"diary cases: {diary_passed} of {len(diary_cases)} pass"
+            ]
+            if diary_cases
+            else []
+        ),
         f"shortest path: {_taps(counts.shortest)} (ends at the safety check); "
         f"shortest to a full result: {_taps(counts.shortest_full)}",
         f"typical path: {_taps(counts.typical)} (first ordinary answer, 'None of these' in lists)",

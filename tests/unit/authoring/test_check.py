@@ -446,3 +446,28 @@ def test_a_misspelt_text_key_is_shown_with_the_missing_one(tmp_path: Path) -> No
         "  content/texts.yaml: texts.start.contnue_button: unknown text key, never used by the "
         "bot; the closest known key is 'start.continue_button'"
     )
+
+
+def test_diary_cases_run_and_a_weakened_diary_rule_fails_naming_the_case(tmp_path: Path) -> None:
+    code, lines = check(None)
+    assert code == 0
+    assert any(re.fullmatch(r"diary cases: all \d+ pass", line) for line in lines)
+    directory = copy_content(tmp_path)
+    cases = yaml.safe_load((directory / "diary_cases.yaml").read_text(encoding="utf-8"))
+    woken = next(c for c in cases["cases"] if c["id"] == "woken_most_of_7")
+    woken["warns"] = {"woken_often": "urgent"}
+    quiet = next(c for c in cases["cases"] if c["id"] == "twitch_one_place")
+    quiet["nights"][-1]["twitch"] = "many"
+    quiet["nights"][0]["twitch"] = "many"
+    rewrite(directory / "diary_cases.yaml", cases)
+    code, lines = check(directory)
+    assert code == 1
+    assert "diary cases: 4 of 6 pass" in lines
+    failed = lines[lines.index("FAILED:") + 1 :]
+    index = [c["id"] for c in cases["cases"]]
+    assert failed == [
+        f"content/diary_cases.yaml: cases[{index.index('woken_most_of_7')}] (woken_most_of_7): "
+        "expected woken_often at urgent, got see_doctor",
+        f"content/diary_cases.yaml: cases[{index.index('twitch_one_place')}] (twitch_one_place): "
+        "expected no warning, got twitch_many (see_doctor)",
+    ]
