@@ -46,6 +46,8 @@ WIDEST_ASSESSMENT_ID = 9_999_999_999
 LEVEL_RANKS = {"emergency": 3, "urgent": 2, "see_doctor": 1, "self_care": 0}
 SELF_CARE = "self_care"
 
+CHART_LEGEND = ("cramps", "woke", "long", "none", "gap")
+
 COMMANDS = (
     "start",
     "check",
@@ -59,6 +61,8 @@ COMMANDS = (
 )
 
 MAX_CAPTION = 1024
+MAX_PICTURE_LABEL = 40  # at the chart's type size, a legend row of this fits 1080 px
+MAX_REPORT_LINE = 600
 
 QUESTION_FILE = "questions.yaml"
 CAUSE_FILE = "causes.yaml"
@@ -72,7 +76,9 @@ MESSAGE = "message"
 BUTTON = "button"
 POPUP = "popup"  # a callback-query answer (toast or alert)
 COMMAND = "command"  # a command description in the menu (setMyCommands)
-CAPTION = "caption"  # a file's caption
+CAPTION = "caption"  # a file's or a photo's caption
+PICTURE = "picture"  # drawn in the /history chart: short, or it runs out of the picture
+REPORT = "report"  # a line of the PDF report: plain text, wrapped on the page
 
 _LIMITS = {
     MESSAGE: (MAX_MESSAGE, "a message"),
@@ -80,6 +86,8 @@ _LIMITS = {
     POPUP: (MAX_CALLBACK_ANSWER, "a button answer"),
     COMMAND: (MAX_COMMAND_DESCRIPTION, "a command description"),
     CAPTION: (MAX_CAPTION, "a file caption"),
+    PICTURE: (MAX_PICTURE_LABEL, "a label in the chart"),
+    REPORT: (MAX_REPORT_LINE, "a line of the PDF report"),
 }
 
 
@@ -257,6 +265,26 @@ def _diary() -> dict[str, TextSpec]:
             *(f"history.trend.{way}" for way in ("better", "worse", "same")),
             given=("recent", "before"),
         ),
+        # --- /history: the chart
+        **_texts(f, PICTURE, "chart.axis", *(f"chart.legend.{k}" for k in CHART_LEGEND)),
+        **_texts(f, PICTURE, "chart.title", given=("days",)),
+        "chart.legend.factor": TextSpec(
+            f, PICTURE, frozenset({"factor"}), filled_from="checkin.factor."
+        ),
+        **_texts(
+            f, CAPTION, "chart.caption", given=("cramp_nights", "days", "woken")
+        ),
+        **_texts(f, CAPTION, "chart.caption.recorded", given=("recorded",)),
+        **_texts(f, CAPTION, "chart.caption.long", given=("count",)),
+        **_texts(f, CAPTION, "chart.caption.factor", given=("factor", "count")),
+        **_texts(f, BUTTON, "chart.button.days", given=("days",)),
+        "chart.button.shaded": TextSpec(
+            f, BUTTON, frozenset({"label"}), filled_from="checkin.factor."
+        ),
+        **_texts(f, MESSAGE, "chart.later", given=("more", "needed")),
+        **_texts(f, MESSAGE, "chart.later.date", given=("date",)),
+        **_texts(f, MESSAGE, "chart.later.reminders"),
+        **_texts(f, POPUP, "chart.stale"),
         # --- /insights
         **_texts(f, MESSAGE, "insights.title", "insights.empty", "insights.chance"),
         **_texts(

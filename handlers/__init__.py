@@ -12,6 +12,7 @@ from typing import Any
 from telegram.ext import Application
 
 from handlers import (
+    chart,
     checkin,
     diary,
     edits,
@@ -39,6 +40,7 @@ def _modules() -> list[ModuleType]:
         reminders,
         checkin,
         diary,
+        chart,
         fallback,
     ]
 

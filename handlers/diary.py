@@ -13,6 +13,7 @@ from bot.checkin_flow import user_zone
 from bot.diary import history_view, insights_view
 from bot.export import ANSWERED, diary_csv, everything_json, night_status
 from bot.storage import User
+from handlers.chart import not_yet_line, send_chart
 from handlers.checkin import texts_of
 from handlers.common import AnyApp, Context, deps, reply_text
 
@@ -33,7 +34,14 @@ async def history_command(update: Update, context: Context) -> None:
     known = await d.storage.get_user(user.id)
     entries = await d.storage.list_diary(user.id) if known is not None else []
     text = history_view(entries, _today(known, context), texts=texts_of(d))
+    later = not_yet_line(list(entries), known, context, texts_of(d))
+    if later is not None:
+        text = f"{text}\n\n{later}"
     await reply_text(update, context, text)
+    chat = update.effective_chat
+    if later is None and chat is not None:
+        # After the strip, which stays: it comes at once and a screen reader can read it.
+        await send_chart(context, chat.id, list(entries), known)
 
 
 async def insights_command(update: Update, context: Context) -> None:
