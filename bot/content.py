@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 from bot import conditions as cond
 from bot.checkin import STEPS, TOGGLES
 from bot.conditions import Condition, ConditionSyntaxError, parse_condition
-from bot.diary import CRAMP_COUNTS, FACTORS, LEVELS, LONGEST, TWITCH
+from bot.diary import CRAMP_COUNTS, FACTORS, LEVELS, LONGEST, TWITCH, WARNING_LEVELS
 from bot.timezones import REGIONS
 
 ID_RE = re.compile(r"^[a-z0-9_]{1,16}$")
@@ -271,9 +271,7 @@ def _diary() -> dict[str, TextSpec]:
         "chart.legend.factor": TextSpec(
             f, PICTURE, frozenset({"factor"}), filled_from="checkin.factor."
         ),
-        **_texts(
-            f, CAPTION, "chart.caption", given=("cramp_nights", "days", "woken")
-        ),
+        **_texts(f, CAPTION, "chart.caption", given=("cramp_nights", "days", "woken")),
         **_texts(f, CAPTION, "chart.caption.recorded", given=("recorded",)),
         **_texts(f, CAPTION, "chart.caption.long", given=("count",)),
         **_texts(f, CAPTION, "chart.caption.factor", given=("factor", "count")),
@@ -285,6 +283,46 @@ def _diary() -> dict[str, TextSpec]:
         **_texts(f, MESSAGE, "chart.later.date", given=("date",)),
         **_texts(f, MESSAGE, "chart.later.reminders"),
         **_texts(f, POPUP, "chart.stale"),
+        # --- /export: the PDF report for the doctor
+        **_texts(f, CAPTION, "export.caption.report"),
+        **_texts(
+            f,
+            REPORT,
+            "report.title",
+            "report.name",
+            "report.section.nights",
+            "report.no_diary",
+            "report.longest.none",
+            "report.section.warnings",
+            "report.warnings.none",
+            "report.section.questionnaire",
+            "report.questionnaire.none",
+            "report.causes",
+            "report.causes.none",
+            "report.answers",
+            "report.section.about",
+            "report.disclaimer",
+            *(f"report.level.{level}" for level in LEVELS),
+            *(f"report.reason.{reason}" for reason in WARNING_LEVELS),
+        ),
+        **_texts(f, REPORT, "report.made", given=("date",)),
+        **_texts(f, REPORT, "report.period", given=("first", "last", "days")),
+        **_texts(f, REPORT, "report.recorded", given=("count", "days")),
+        **_texts(
+            f,
+            REPORT,
+            "report.cramp_nights",
+            "report.woken",
+            "report.long",
+            "report.twitch",
+            "report.warnings.earlier",
+            given=("count",),
+        ),
+        **_texts(f, REPORT, "report.longest", given=("value",)),
+        **_texts(f, REPORT, "report.warning", given=("date", "level", "what")),
+        **_texts(f, REPORT, "report.questionnaire.when", given=("date", "level")),
+        **_texts(f, REPORT, "report.cause", given=("name", "evidence")),
+        **_texts(f, REPORT, "report.cause.bare", given=("name",)),
         # --- /insights
         **_texts(f, MESSAGE, "insights.title", "insights.empty", "insights.chance"),
         **_texts(

@@ -7,10 +7,11 @@ somebody else's button press.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import date
 
-from telegram import InputFile, InputMediaPhoto, Update
+from telegram import InputFile, InputMediaPhoto, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler
@@ -122,9 +123,10 @@ async def chart_button(update: Update, context: Context) -> None:
     if state is None or message is None:
         await answer_query(query, d.content.raw_text("chart.stale"))
         return
+    keyboard = message.reply_markup if isinstance(message, Message) else None
     current = [
         button.callback_data
-        for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
+        for row in (keyboard.inline_keyboard if keyboard is not None else ())
         for button in row
         if isinstance(button.callback_data, str)
     ]
@@ -177,10 +179,9 @@ async def _replace_photo(
 
 
 async def _drop_buttons(context: Context, chat_id: int, message_id: int) -> None:
-    try:
+    # Already without buttons, or gone: nothing is left to press either way.
+    with contextlib.suppress(BadRequest):
         await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-    except BadRequest:
-        pass  # already without buttons, or gone: nothing left to press either way
 
 
 def register(application: AnyApp) -> None:

@@ -12,13 +12,15 @@ from telegram.ext import CommandHandler
 from bot.checkin_flow import user_zone
 from bot.diary import history_view, insights_view
 from bot.export import ANSWERED, diary_csv, everything_json, night_status
+from bot.report_pdf import last_questionnaire, make_report
 from bot.storage import User
-from handlers.chart import not_yet_line, send_chart
+from handlers.chart import not_yet_line, renderer, send_chart
 from handlers.checkin import texts_of
 from handlers.common import AnyApp, Context, deps, reply_text
 
 CSV_NAME = "cramp-diary.csv"
 JSON_NAME = "cramp-bot-data.json"
+REPORT_NAME = "cramp-report.pdf"
 
 
 def _today(user: User | None, context: Context) -> date:
@@ -88,6 +90,23 @@ async def export_command(update: Update, context: Context) -> None:
         filename=JSON_NAME,
         caption=d.content.raw_text("export.caption.everything"),
     )
+    questionnaire = last_questionnaire(d.content, assessments, answers, user_zone(known))
+    if answered or questionnaire is not None:
+        report = await renderer(context).run(
+            make_report,
+            d.content,
+            entries=nights,
+            nudges=nudges,
+            questionnaire=questionnaire,
+            today=_today(known, context),
+            zone=user_zone(known),
+        )
+        await context.bot.send_document(
+            chat.id,
+            document=report,
+            filename=REPORT_NAME,
+            caption=d.content.raw_text("export.caption.report"),
+        )
     if not answered:
         key = "export.no_answered_nights" if nights else "export.no_diary"
         await reply_text(update, context, d.content.text(key))

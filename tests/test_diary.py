@@ -25,7 +25,16 @@ from bot.diary import (
 )
 
 DIARY_YAML = Path(__file__).resolve().parents[1] / "content" / "diary.yaml"
-PREFIXES = ("diary.", "checkin.", "reminders.", "history.", "insights.", "export.")
+PREFIXES = (
+    "diary.",
+    "checkin.",
+    "reminders.",
+    "history.",
+    "insights.",
+    "export.",
+    "chart.",
+    "report.",
+)
 
 
 class YamlTexts:

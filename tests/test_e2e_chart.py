@@ -194,3 +194,58 @@ async def test_a_person_unknown_to_the_bot_gets_the_line_and_no_chart(world: Wor
     await person.send("/history")
     assert world.emulator.photos(1001) == []
     assert "3 more to go" in person.last_text()
+
+
+async def test_export_adds_a_one_page_pdf_with_the_counts_of_the_chart(world: World) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    person = await person_with(world, NINE_NIGHTS)
+    await person.send("/history")
+    caption = photo_message(person).text
+    await person.send("/export")
+    documents = {d.file_name: d for d in world.emulator.documents(1001)}
+    assert set(documents) == {"cramp-diary.csv", "cramp-bot-data.json", "cramp-report.pdf"}
+    report = documents["cramp-report.pdf"]
+    assert report.caption is not None and "doctor" in report.caption
+    reader = PdfReader(io.BytesIO(report.data))
+    assert len(reader.pages) == 1
+    text = " ".join((reader.pages[0].extract_text() or "").split())
+    # 41 nights from the first entry to last night; the chart's 30 said 5 of 8, the 90 say 6.
+    assert "(41 nights)" in text
+    assert "Nights with cramps: 6" in text and "Nights woken by a cramp: 3" in text
+    assert "Nights with a check-in answer: 9 of 41" in text
+    assert caption.startswith("5 of the last 30 nights had cramps; 3 woke you.")
+
+
+async def test_export_with_only_a_questionnaire_still_makes_the_report(world: World) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from bot import assessment as logic
+
+    person = await person_with(world, {})
+    content = world.deps.content
+    answers = {
+        "em_now": ("none",), "em_soon": ("none",), "where": ("calves",), "often": ("rare",),
+        "length": ("mins",), "impact": ("sometimes",), "age": ("a40",), "health": ("none",),
+        "meds": ("regular",), "which": ("diuretic",), "kidney": ("none",), "nerve": ("none",),
+        "drink": ("normal",), "caffeine": ("high",), "lately": ("none",),
+    }  # fmt: skip
+    started = await world.storage.start_assessment(1001, content.version, "em_now", START)
+    for question, value in answers.items():
+        await world.storage.save_answer(started.id, question, value, START, current_question=None)
+    result = logic.evaluate(content, answers)
+    await world.storage.finish_assessment(
+        started.id, level=result.level.id, result=result.to_json(), now=START
+    )
+    await person.send("/export")
+    documents = world.emulator.documents(1001)
+    assert [d.file_name for d in documents] == ["cramp-bot-data.json", "cramp-report.pdf"]
+    reader = PdfReader(io.BytesIO(documents[-1].data))
+    text = " ".join((reader.pages[0].extract_text() or "").split())
+    assert "Answered on 25 Nov 2026." in text and "Medicine" in text
+    assert result.causes and all(m.cause.name in text for m in result.causes)
+    assert "No night recorded" in text

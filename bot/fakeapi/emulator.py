@@ -920,7 +920,9 @@ class BotApiEmulator:
             raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
         return upload.data, width, height, upload.file_name
 
-    def _keep_photo(self, message: SentMessage, data: bytes, size: tuple[int, int], name: str) -> None:
+    def _keep_photo(
+        self, message: SentMessage, data: bytes, size: tuple[int, int], name: str
+    ) -> None:
         self._photo_seq += 1
         file_id = f"AgACAgFakePhoto{message.chat_id}_{message.message_id}_{self._photo_seq}"
         message.photo = SentPhoto(
