@@ -1,6 +1,6 @@
 """The /history chart on Telegram: the photo after the text strip, and its h1: buttons.
 
-The drawing (bot/chart.py) runs in a worker thread through one ChartRenderer per
+The drawing (bot/diary/chart.py) runs in a worker thread through one ChartRenderer per
 application, so people asking for charts queue behind each other, never in front of
 somebody else's button press.
 """
@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler
 
-from bot.chart import (
+from bot.diary.chart import (
     MIN_RECORDED,
     ChartRenderer,
     ChartState,
@@ -28,8 +28,8 @@ from bot.chart import (
     count_nights,
     later_line,
 )
-from bot.checkin_flow import user_zone
-from bot.diary import DiaryRecord, Texts
+from bot.diary.flow import user_zone
+from bot.diary.rules import DiaryRecord, Texts
 from bot.storage import User
 from bot.ui import Screen
 from handlers.common import AnyApp, Context, answer_query, deps, markup

@@ -9,10 +9,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.checkin_flow import user_zone
-from bot.diary import history_view, insights_view
-from bot.export import ANSWERED, diary_csv, everything_json, night_status
-from bot.report_pdf import last_questionnaire, make_report
+from bot.diary.export import ANSWERED, diary_csv, everything_json, night_status
+from bot.diary.flow import user_zone
+from bot.diary.report_pdf import last_questionnaire, make_report
+from bot.diary.rules import history_view, insights_view
 from bot.storage import User
 from handlers.chart import not_yet_line, renderer, send_chart
 from handlers.checkin import texts_of
