@@ -25,7 +25,7 @@ from bot.storage import Assessment
 
 REPORT_NIGHTS = 90  # a doctor looks at the last three months
 MAX_WARNINGS = 8  # the newest; older ones are counted in one line
-PRINT_DPI = 150  # 1620 px across some 12 cm: over 300 dots per inch on paper
+PRINT_DPI = 100  # 1080 px across some 12 cm: over 200 dots per inch on paper
 
 
 HEADING = "heading"

@@ -13,7 +13,10 @@ from bot.fakeapi.emulator import SentMessage
 from handlers.checkin import JOB_NAME
 from tests.harness import START, TelegramUser, World
 
-LAST_NIGHT = date(2026, 11, 24)  # START is 25 Nov, 12:00 UTC, and the person has no zone
+LAST_NIGHT = date(2026, 11, 24)
+# A chart or a PDF takes a second or so, and the first also imports the drawing libraries:
+# on a machine busy with other work that can pass the harness's usual 10 s.
+SLOW = 60.0  # START is 25 Nov, 12:00 UTC, and the person has no zone
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +38,7 @@ def night(cramps: int, **more: Any) -> dict[str, Any]:
 
 async def person_with(world: World, nights: dict[int, dict[str, Any]]) -> TelegramUser:
     """A consented person whose diary holds `nights` (days before last night -> answers)."""
-    person = world.person()
+    person = world.person(timeout=SLOW)
     await world.storage.upsert_user(1001, 1001, START)
     await world.storage.set_consent(1001, START)
     for back, answers in nights.items():
@@ -189,7 +192,7 @@ async def test_with_check_ins_on_the_line_names_the_day(world: World) -> None:
 
 
 async def test_a_person_unknown_to_the_bot_gets_the_line_and_no_chart(world: World) -> None:
-    person = world.person()
+    person = world.person(timeout=SLOW)
     await person.send("/history")
     assert world.emulator.photos(1001) == []
     assert "3 more to go" in person.last_text()
