@@ -1,6 +1,6 @@
 """The /history chart on Telegram: the photo after the text strip, and its h1: buttons.
 
-The drawing (bot/diary/chart.py) runs in a worker thread through one ChartRenderer per
+The drawing (bot/diary/chart.py) runs in a worker process through one ChartRenderer per
 application, so people asking for charts queue behind each other, never in front of
 somebody else's button press.
 """
@@ -43,7 +43,10 @@ PHOTO_NAME = "cramp-chart.png"
 def renderer(context: Context) -> ChartRenderer:
     found = context.application.bot_data.get(RENDERER_KEY)
     if not isinstance(found, ChartRenderer):
-        found = ChartRenderer()
+        # A worker process at low priority, not a thread: measured in docs/benchmarks.md, a
+        # drawing thread doubles other people's press latency while charts are drawn (the
+        # GIL), a process leaves it where it was.
+        found = ChartRenderer(process=True)
         context.application.bot_data[RENDERER_KEY] = found
     return found
 

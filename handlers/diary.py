@@ -11,7 +11,7 @@ from telegram.ext import CommandHandler
 
 from bot.diary.export import ANSWERED, diary_csv, everything_json, night_status
 from bot.diary.flow import user_zone
-from bot.diary.report_pdf import last_questionnaire, make_report
+from bot.diary.report_pdf import PageTexts, last_questionnaire, make_report
 from bot.diary.rules import history_view, insights_view
 from bot.storage import User
 from handlers.chart import not_yet_line, renderer, send_chart
@@ -94,7 +94,7 @@ async def export_command(update: Update, context: Context) -> None:
     if answered or questionnaire is not None:
         report = await renderer(context).run(
             make_report,
-            d.content,
+            PageTexts.of(d.content),
             entries=nights,
             nudges=nudges,
             questionnaire=questionnaire,

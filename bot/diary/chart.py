@@ -13,10 +13,15 @@ Okabe–Ito colour-blind-safe palette, and every mark differs by shape as well a
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import io
+import multiprocessing
+import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
@@ -374,20 +379,27 @@ T = TypeVar("T")
 
 
 class ChartRenderer:
-    """Draws in a worker thread (asyncio.to_thread), at most `at_once` at a time.
+    """Draws off the event loop, at most `at_once` at a time: in a worker thread
+    (asyncio.to_thread), or with `process=True` in one long-lived worker process.
 
-    Drawing is mostly Python, so it holds the GIL while it runs. One drawing at a time leaves
-    the event loop thread competing with one busy thread rather than many, which is what keeps
-    other people's presses quick while twenty people ask for a chart; the rest wait their turn
-    in a queue that costs nothing."""
+    Drawing is mostly Python, so in a thread it holds the GIL while it runs. One drawing at a
+    time leaves the event loop competing with one busy thread rather than many; the rest wait
+    their turn in a queue that costs nothing. A worker process takes the GIL out of the
+    picture (docs/benchmarks.md compares the two); its arguments must pickle."""
 
-    def __init__(self, at_once: int = 1) -> None:
+    def __init__(self, at_once: int = 1, *, process: bool = False) -> None:
         self._slots = asyncio.Semaphore(at_once)
+        self._process = process
         self.drawn = 0
 
     async def run(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         async with self._slots:
-            result = await asyncio.to_thread(self._locked, work, *args, **kwargs)
+            if self._process:
+                loop = asyncio.get_running_loop()
+                call = functools.partial(work, *args, **kwargs)
+                result = await loop.run_in_executor(_worker_process(), call)
+            else:
+                result = await asyncio.to_thread(self._locked, work, *args, **kwargs)
         self.drawn += 1
         return result
 
@@ -399,3 +411,23 @@ class ChartRenderer:
 
 
 _DRAWING = threading.Lock()
+_POOL: list[ProcessPoolExecutor] = []
+
+
+def _worker_process() -> ProcessPoolExecutor:
+    if not _POOL:
+        # spawn, not fork: forking a process that runs threads (aiosqlite, the event loop's
+        # executor) can copy a held lock into the child.
+        _POOL.append(
+            ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+            )
+        )
+    return _POOL[0]
+
+
+def _lower_priority() -> None:
+    # The drawing waits for CPU time the bot's own process wants: a busy machine makes the
+    # charts slower rather than everybody's buttons.
+    with contextlib.suppress(OSError):
+        os.nice(19)

@@ -36,6 +36,24 @@ CHART = "chart"
 
 
 @dataclass(frozen=True)
+class PageTexts:
+    """The content's templates as written, which is all the page needs (it is plain text,
+    not Telegram HTML); unlike the Content, this pickles, so a worker process can draw."""
+
+    templates: Mapping[str, str]
+
+    @classmethod
+    def of(cls, content: Content) -> PageTexts:
+        return cls(dict(content.texts))
+
+    def raw_text(self, key: str, /) -> str:
+        return self.templates[key]
+
+    def text(self, key: str, /, **values: Any) -> str:
+        return self.templates[key].format(**values)
+
+
+@dataclass(frozen=True)
 class Block:
     kind: str  # HEADING | LINE | BULLET | SMALL | CHART
     text: str = ""

@@ -23,6 +23,7 @@ from bot.diary.chart import (
     SKIPPED_NIGHT,
     UNANSWERED,
     WIDTH_PX,
+    ChartRenderer,
     ChartState,
     ChartWords,
     chart_buttons,
@@ -196,3 +197,14 @@ def test_starting_the_bot_does_not_import_the_drawing_libraries() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "none"
+
+
+@pytest.mark.parametrize("process", [False, True])
+async def test_the_renderer_draws_the_same_picture_off_the_event_loop(
+    content: Content, process: bool
+) -> None:
+    marks = chart_nights(DIARY, LAST, 30)
+    words = ChartWords.from_texts(content, 30, None)
+    renderer = ChartRenderer(process=process)
+    drawn = await renderer.run(chart_png, marks, words)
+    assert drawn == chart_png(marks, words) and renderer.drawn == 1

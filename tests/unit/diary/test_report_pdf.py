@@ -188,3 +188,17 @@ def assessment(id_: int, finished: datetime, result: dict[str, Any], level: str)
         level=level,
         result=result,
     )
+
+
+def test_the_page_texts_pickle_and_make_the_same_page(content: Content) -> None:
+    import pickle
+
+    from bot.diary.report_pdf import PageTexts
+
+    texts = pickle.loads(pickle.dumps(PageTexts.of(content)))
+    pages, text = text_of(
+        make_report(
+            texts, entries=DIARY, nudges=NUDGES, questionnaire=None, today=TODAY, zone=BERLIN
+        )
+    )
+    assert (pages, text) == report(content)
