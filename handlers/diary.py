@@ -77,6 +77,7 @@ async def export_command(update: Update, context: Context) -> None:
             document=diary_csv(answered),
             filename=CSV_NAME,
             caption=d.content.raw_text("export.caption.csv"),
+            parse_mode=None,  # captions are plain text, unlike every message
         )
     user_row: dict[str, Any] = dataclasses.asdict(known)
     user_row.pop("awaiting", None)  # a passing conversation state, not data about them
@@ -89,6 +90,7 @@ async def export_command(update: Update, context: Context) -> None:
         document=document,
         filename=JSON_NAME,
         caption=d.content.raw_text("export.caption.everything"),
+        parse_mode=None,
     )
     questionnaire = last_questionnaire(d.content, assessments, answers, user_zone(known))
     if answered or questionnaire is not None:
