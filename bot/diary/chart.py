@@ -16,15 +16,16 @@ import asyncio
 import contextlib
 import functools
 import io
-import multiprocessing
 import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 from bot.diary.flow import SKIPPED
 from bot.diary.rules import (
@@ -416,6 +417,10 @@ _POOL: list[ProcessPoolExecutor] = []
 
 def _worker_process() -> ProcessPoolExecutor:
     if not _POOL:
+        # Imported here: multiprocessing is only needed once somebody asks for a picture.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         # spawn, not fork: forking a process that runs threads (aiosqlite, the event loop's
         # executor) can copy a held lock into the child.
         _POOL.append(
