@@ -21,6 +21,7 @@ from handlers import (
     fallback,
     groups,
     members,
+    operator,
     questionnaire,
     reminders,
 )
@@ -41,6 +42,7 @@ def _modules() -> list[ModuleType]:
         checkin,
         diary,
         chart,
+        operator,
         fallback,
     ]
 
