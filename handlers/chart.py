@@ -141,16 +141,18 @@ async def chart_button(update: Update, context: Context) -> None:
     entries: list[DiaryRecord] = (
         list(await d.storage.list_diary(user.id)) if known is not None else []
     )
-    # Answered before drawing: the spinner stops at once, the picture follows.
-    drawn = await _draw(context, entries, known, state) if entries else None
-    if drawn is None:
+    marks = chart_nights(entries, last_night(known, context), state.days)
+    if count_nights(marks).recorded < MIN_RECORDED:
         # Their diary was deleted, or thinned out: this chart can no longer be drawn.
         await answer_query(query, d.content.raw_text("chart.stale"))
         await _drop_buttons(context, chat.id, message.message_id)
         return
+    # Answered before drawing: the spinner stops at once, the picture follows.
     await answer_query(query)
-    png, screen = drawn
-    await _replace_photo(context, chat.id, message.message_id, png, screen)
+    drawn = await _draw(context, entries, known, state)
+    if drawn is not None:
+        png, screen = drawn
+        await _replace_photo(context, chat.id, message.message_id, png, screen)
 
 
 async def _replace_photo(

@@ -96,6 +96,9 @@ async def test_the_90_nights_button_redraws_the_same_message(world: World) -> No
     assert after.text.startswith("6 of the last 90 nights had cramps")
     assert after.button_labels[0] == "Show 30 nights"
     assert len(person.messages()) == 2  # edited in place, nothing new
+    # The press is answered first, so the button stops spinning while the chart is drawn.
+    kinds = [e.kind for e in world.emulator.history(1001) if e.kind in ("answered", "edited")]
+    assert kinds == ["answered", "edited"]
 
 
 async def test_a_factor_button_shades_its_days_and_pressing_it_again_clears(world: World) -> None:
