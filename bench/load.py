@@ -302,11 +302,17 @@ class Sampler:
 
 @contextlib.asynccontextmanager
 async def target_process(
-    name: str, api: Api, base_url: str, folder: Path, peer_python: str
+    name: str, api: Api, base_url: str, folder: Path, peer_python: str, profile: Path | None
 ) -> Any:
     db = folder / f"{name}.db"
     log = (folder / f"{name}.log").open("wb")
     command = bot_command() if name == "bot" else [peer_python, str(PEER)]
+    if profile is not None:
+        # cProfile writes its file when the process ends normally (SIGTERM does that).
+        runner = ["-m", "bot", "run"] if name == "bot" else [str(PEER)]
+        python = sys.executable if name == "bot" else peer_python
+        out = profile / f"{name}.prof"
+        command = [python, "-m", "cProfile", "-o", str(out), *runner]
     process = await asyncio.create_subprocess_exec(
         *command, env=environment(api, base_url, db), stdout=log, stderr=log, cwd=REPO
     )
@@ -352,7 +358,8 @@ async def measure(name: str, args: argparse.Namespace, folder: Path) -> Outcome:
     async with FakeBotApiServer(api) as server:
         if args.morning and name == "bot":
             await add_morning(folder / f"{name}.db", api, args.morning)
-        async with target_process(name, api, server.base_url, folder, args.peer_python) as (
+        python = args.bare_python if name == "bare" else sys.executable
+        async with target_process(name, api, server.base_url, folder, python, args.profile) as (
             process,
             startup,
         ):
@@ -380,7 +387,12 @@ async def measure(name: str, args: argparse.Namespace, folder: Path) -> Outcome:
     presses = [p for person in people for p in person.presses]
     outcome.presses = len(presses)
     outcome.errors = sum(1 for p in presses if p.shown is None or p.answered is None)
-    outcome.api_errors = sum(api.stats.errors.values())
+    # A 409 on getUpdates is the long poll that the target's own shutdown cuts short.
+    outcome.api_errors = sum(
+        n
+        for (method, code), n in api.stats.errors.items()
+        if (method, code) != ("getUpdates", 409)
+    )
     if api.stats.errors:
         kinds = ", ".join(f"{m} {code} x{n}" for (m, code), n in sorted(api.stats.errors.items()))
         print(f"  {name}: error answers of the fake API: {kinds}")
@@ -570,17 +582,19 @@ async def main_async(args: argparse.Namespace) -> int:
     )
     print()
     print(table(HEADERS, [summary(name, outcomes) for name, outcomes in results.items()]))
-    if "bot" in results and "peer" in results:
-        pairs = list(zip(results["bot"], results["peer"], strict=True))
+    for other in ("peer", "bare"):
+        if "bot" not in results or other not in results:
+            continue
+        pairs = list(zip(results["bot"], results[other], strict=True))
         ratios = [bot.steady_rate / peer.steady_rate for bot, peer in pairs]
         p95s = [bot.p95 / peer.p95 for bot, peer in pairs]
         cpus = [bot.cpu_ms / peer.cpu_ms for bot, peer in pairs]
         print()
         print(
-            f"bot/peer presses/s: {statistics.median(ratios):.2f}x "
+            f"bot/{other} presses/s: {statistics.median(ratios):.2f}x "
             f"(runs: {', '.join(f'{r:.2f}' for r in ratios)}); "
-            f"p95 bot/peer: {statistics.median(p95s):.2f}x; "
-            f"CPU per press bot/peer: {statistics.median(cpus):.2f}x"
+            f"p95 bot/{other}: {statistics.median(p95s):.2f}x; "
+            f"CPU per press bot/{other}: {statistics.median(cpus):.2f}x"
         )
     return 0
 
@@ -598,9 +612,23 @@ def main(argv: list[str] | None = None) -> int:
         "--max-seconds", type=float, default=120.0, help="stop starting new people after this"
     )
     parser.add_argument(
-        "--peer-python", default=sys.executable, help="interpreter for bench/peer.py"
+        "--bare-python",
+        default=None,
+        help="interpreter of an environment with only python-telegram-bot installed: adds "
+        "the target 'bare', the peer as a bare python-telegram-bot app is installed",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="run each target under cProfile and write DIR/bot.prof, DIR/peer.prof "
+        "(the figures of such a run are the profiler's, not the bot's)",
     )
     args = parser.parse_args(argv)
+    if args.bare_python and "bare" not in args.targets.split(","):
+        args.targets += ",bare"
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     print(machine())
     return asyncio.run(main_async(args))
 
