@@ -12,6 +12,7 @@ from typing import Any
 from telegram.ext import Application
 
 from handlers import (
+    account,
     checkin,
     diary,
     edits,
@@ -21,7 +22,6 @@ from handlers import (
     members,
     questionnaire,
     reminders,
-    start,
 )
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
@@ -33,7 +33,7 @@ def _modules() -> list[ModuleType]:
         errors,
         groups,
         edits,
-        start,
+        account,
         questionnaire,
         members,
         reminders,
