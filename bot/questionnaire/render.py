@@ -36,9 +36,17 @@ def _data(assessment_id: int, qid: str, tail: str) -> str:
 
 
 def render_question(
-    content: Content, assessment_id: int, question: Question, answers: Answers
+    content: Content,
+    assessment_id: int,
+    question: Question,
+    answers: Answers,
+    *,
+    walked: logic.Walk | None = None,
 ) -> Screen:
-    n, m = logic.progress(content, answers, question.id)
+    """`walked`, when given, is `logic.walk(content, answers)` already computed."""
+    if walked is None:
+        walked = logic.walk(content, answers)
+    n, m = logic.progress(content, answers, question.id, walked=walked)
     parts = [f"<i>{content.text('q.progress', n=n, m=m)}</i>", _esc(question.text)]
     if question.hint:
         parts.append(f"<i>{_esc(question.hint)}</i>")
@@ -65,7 +73,7 @@ def render_question(
             )
 
     last: list[Button] = []
-    if logic.previous_question(content, answers, question.id) is not None:
+    if logic.previous_question(content, answers, question.id, walked=walked) is not None:
         last.append(Button(content.raw_text("q.back"), _data(assessment_id, question.id, "~back")))
     if question.kind == "multi":
         last.append(Button(content.raw_text("q.done"), _data(assessment_id, question.id, "~done")))
