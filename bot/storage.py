@@ -41,12 +41,12 @@ import asyncio
 import json
 import math
 import sqlite3
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -104,6 +104,8 @@ class DiaryEntry:
     updated_at: datetime
     checkin_message_id: int | None
 
+
+_T = TypeVar("_T")
 
 # Each migration is applied in one transaction together with its PRAGMA user_version bump.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -347,6 +349,35 @@ class Storage:
                 raise
             await self._db.execute("COMMIT")
 
+    async def _in_one_trip(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run `work` as one transaction (BEGIN IMMEDIATE ... COMMIT, rolled back if it raises)
+        in a single trip to the database thread.
+
+        Each awaited aiosqlite call is a hand-off to its thread and back (70-100 µs, more on a
+        busy event loop), and `_transaction` holds the lock across all of them; on the path of
+        every button press that adds up. aiosqlite has no public call for "run this function
+        on the connection's thread", so this uses the one its own execute() is built on. The
+        press tests run through it, so a change in aiosqlite shows there at once. Work that
+        is already queued finishes even if the awaiting task is cancelled, and the next
+        statement waits behind it on the same thread, so the lock's guarantee holds."""
+        db = self._db
+
+        def transaction() -> _T:
+            connection: sqlite3.Connection = db._conn
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(connection)
+            except BaseException:
+                with suppress(sqlite3.Error):
+                    connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            return result
+
+        async with self._lock:
+            done: _T = await db._execute(transaction)
+            return done
+
     async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:
             return list(await self._db.execute_fetchall(sql, params))
@@ -454,6 +485,27 @@ class Storage:
         )
         return None if row is None else _assessment(row)
 
+    async def get_press_state(
+        self, assessment_id: int
+    ) -> tuple[Assessment, dict[str, tuple[str, ...]]] | None:
+        """An assessment and its answers (ordered as get_answers orders them) in one query:
+        what every button press is checked against. None if there is no such assessment."""
+        rows = await self._fetch(
+            f"SELECT {_ASSESSMENT_COLUMNS}, answers.question_id AS answer_question, "
+            "answers.value AS answer_value FROM assessments "
+            "LEFT JOIN answers ON answers.assessment_id = assessments.id "
+            "WHERE assessments.id = ? ORDER BY answers.answered_at, answers.question_id",
+            (assessment_id,),
+        )
+        if not rows:
+            return None
+        answers = {
+            row["answer_question"]: tuple(json.loads(row["answer_value"]))
+            for row in rows
+            if row["answer_question"] is not None
+        }
+        return _assessment(rows[0]), answers
+
     async def set_message_id(self, assessment_id: int, message_id: int) -> None:
         async with self._transaction() as tx:
             await tx.execute(
@@ -469,25 +521,29 @@ class Storage:
         *,
         current_question: str | None,
     ) -> bool:
-        """Upsert one answer and move current_question, in one transaction.
+        """Upsert one answer and move current_question, in one transaction (one trip).
 
         Only an open assessment takes answers: returns False (and changes nothing) otherwise,
         so a late duplicate can never alter a finished result.
         """
-        async with self._transaction() as tx:
-            cursor = await tx.execute(
+        answer = (assessment_id, question_id, _json(list(value)), _iso(now))
+
+        def write(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
                 "UPDATE assessments SET current_question = ? WHERE id = ? AND status = 'open'",
                 (current_question, assessment_id),
             )
             if cursor.rowcount != 1:
                 return False
-            await tx.execute(
+            db.execute(
                 "INSERT INTO answers (assessment_id, question_id, value, answered_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (assessment_id, question_id) "
                 "DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at",
-                (assessment_id, question_id, _json(list(value)), _iso(now)),
+                answer,
             )
-        return True
+            return True
+
+        return await self._in_one_trip(write)
 
     async def set_current_question(self, assessment_id: int, question_id: str) -> None:
         async with self._transaction() as tx:
