@@ -27,7 +27,8 @@ Figures per target:
 - CPU ms per press of the target's process in the steady window (/proc/PID/stat, sampled
   every 50 ms), its RSS at the end and its peak RSS;
 - start-up: from spawning the process to its first getUpdates call;
-- errors: presses with no answer or no screen within 10 s, and error answers of the fake API.
+- errors: presses with no answer or no screen in time (`--timeout`), and error answers of
+  the fake API.
 
 `--burst`: all `--people` first reach the first question; then in each round all of them
 press at the same moment, and the round lasts until every edit arrived.
@@ -67,7 +68,7 @@ from bot.fakeapi.http import FakeBotApiServer
 
 REPO = Path(__file__).resolve().parent.parent
 PEER = REPO / "bench" / "peer.py"
-TIMEOUT = 10.0  # a press with no answer or no screen by then is an error
+TIMEOUT = 10.0  # a press with no answer or no screen by then is an error (see --timeout)
 START_TIMEOUT = 60.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 FIRST_PERSON = 5_000_001
@@ -107,6 +108,7 @@ class Press:
 class Person:
     api: Api
     user_id: int
+    timeout: float = TIMEOUT
     presses: list[Press] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     answers: int = 0
@@ -122,7 +124,7 @@ class Person:
         self.changed.set()
 
     async def until(self, ready: Any, what: str) -> None:
-        deadline = time.perf_counter() + TIMEOUT
+        deadline = time.perf_counter() + self.timeout
         while not ready():
             self.changed.clear()
             left = deadline - time.perf_counter()
@@ -342,7 +344,8 @@ async def measure(name: str, args: argparse.Namespace, folder: Path) -> Outcome:
     if args.morning and name == "bot":
         api.flood_limit(30)
     outcome = Outcome(name)
-    people = [Person(api, FIRST_PERSON + i) for i in range(args.people)]
+    timeout = args.timeout if args.timeout is not None else (60.0 if args.burst else TIMEOUT)
+    people = [Person(api, FIRST_PERSON + i, timeout) for i in range(args.people)]
     by_chat = {p.user_id: p for p in people}
     checkins: list[float] = []
 
@@ -608,6 +611,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="burst rounds")
     parser.add_argument("--morning", type=int, default=0, help="check-ins due in the bot")
     parser.add_argument("--targets", default="bot,peer")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds a person waits for the answer and the screen before counting an error "
+        "(default 10; 60 with --burst, where the last of 200 presses waits for all the others)",
+    )
     parser.add_argument(
         "--max-seconds", type=float, default=120.0, help="stop starting new people after this"
     )

@@ -717,27 +717,32 @@ class Storage:
         someone else moved it first (another dispatcher, a settings change).
 
         The night's diary row is created in the same commit, so the buttons of a check-in
-        that went out just before a crash (its message id never stored) still work."""
-        async with self._transaction() as tx:
-            cursor = await tx.execute(
+        that went out just before a crash (its message id never stored) still work. One trip
+        to the database thread: it runs for every check-in of a busy morning, next to presses
+        that wait for the same connection."""
+        moved = (
+            _epoch(new_next_at),
+            _epoch(new_slot_at),
+            night.isoformat(),
+            user_id,
+            _epoch(expected_next_at),
+        )
+        row = (user_id, night.isoformat(), _iso(now), _iso(now), None)
+
+        def claim(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
                 "UPDATE users SET next_reminder_at = ?, reminder_slot_at = ?, "
                 "last_checkin_night = ?, paused_until = NULL "
                 "WHERE user_id = ? AND next_reminder_at = ? "
                 "AND reminders_on = 1 AND blocked_at IS NULL",
-                (
-                    _epoch(new_next_at),
-                    _epoch(new_slot_at),
-                    night.isoformat(),
-                    user_id,
-                    _epoch(expected_next_at),
-                ),
+                moved,
             )
             if cursor.rowcount != 1:
                 return False
-            await tx.execute(
-                _NEW_NIGHT + "NOTHING", (user_id, night.isoformat(), _iso(now), _iso(now), None)
-            )
+            db.execute(_NEW_NIGHT + "NOTHING", row)
             return True
+
+        return await self._in_one_trip(claim)
 
     async def retry_reminder(
         self,
@@ -891,12 +896,13 @@ class Storage:
         """The check-in message of a night just went out: presses must come from it. One
         statement, as it runs for every check-in of a busy morning; the row is normally there
         already (made with the claim), else it is made now."""
-        async with self._transaction() as tx:
-            # updated_at stays: it is the time of the last answer, which /export shows.
-            await tx.execute(
-                _NEW_NIGHT + "UPDATE SET checkin_message_id = excluded.checkin_message_id",
-                (user_id, night.isoformat(), _iso(now), _iso(now), message_id),
+        row = (user_id, night.isoformat(), _iso(now), _iso(now), message_id)
+        # updated_at stays: it is the time of the last answer, which /export shows.
+        await self._in_one_trip(
+            lambda db: db.execute(
+                _NEW_NIGHT + "UPDATE SET checkin_message_id = excluded.checkin_message_id", row
             )
+        )
 
     async def record_nudge(self, user_id: int, reason: str, now: datetime) -> None:
         async with self._transaction() as tx:
