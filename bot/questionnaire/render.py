@@ -10,11 +10,12 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from bot.account.callbacks import CHECK_AGAIN
 from bot.content import conditions as cond
-from bot.content.load import WIDEST_ASSESSMENT_ID
 from bot.content.model import SELF_CARE, Content, Question
-from bot.content.validate import satisfiable
+from bot.content.reachability import satisfiable
 from bot.questionnaire import logic
+from bot.questionnaire.callbacks import BACK, DONE, MAX_ASSESSMENT_ID, QuestionPress
 from bot.questionnaire.logic import Answers, CauseMatch, Nudge, Result
 from bot.ui import MAX_CALLBACK_DATA, MAX_MESSAGE, Button, Screen
 
@@ -22,17 +23,12 @@ CHOSEN = "✓ "
 TICKED = "☑ "
 UNTICKED = "☐ "
 
-RESTART_DATA = "s1:check"
 REMINDERS_DATA = "r1:offer"
 
 
 def _esc(text: str) -> str:
     # Telegram HTML needs only <, > and & escaped; leaving quotes alone keeps texts short.
     return html.escape(text, quote=False)
-
-
-def _data(assessment_id: int, qid: str, tail: str) -> str:
-    return f"q1:{assessment_id}:{qid}:{tail}"
 
 
 def render_question(
@@ -54,6 +50,9 @@ def render_question(
         parts.append(f"<i>{content.text('q.multi_hint')}</i>")
     chosen = answers.get(question.id, ())
 
+    def press(option: str, state: bool | None = None) -> str:
+        return QuestionPress(assessment_id, question.id, option, state).pack()
+
     rows: list[tuple[Button, ...]] = []
     for option in question.options:
         if question.kind == "multi" and not option.exclusive:
@@ -62,21 +61,19 @@ def render_question(
                 (
                     Button(
                         (TICKED if ticked else UNTICKED) + option.label,
-                        _data(assessment_id, question.id, f"{option.id}:{0 if ticked else 1}"),
+                        press(option.id, not ticked),
                     ),
                 )
             )
         else:
             mark = CHOSEN if option.id in chosen else ""
-            rows.append(
-                (Button(mark + option.label, _data(assessment_id, question.id, option.id)),)
-            )
+            rows.append((Button(mark + option.label, press(option.id)),))
 
     last: list[Button] = []
     if logic.previous_question(content, answers, question.id, walked=walked) is not None:
-        last.append(Button(content.raw_text("q.back"), _data(assessment_id, question.id, "~back")))
+        last.append(Button(content.raw_text("q.back"), press(BACK)))
     if question.kind == "multi":
-        last.append(Button(content.raw_text("q.done"), _data(assessment_id, question.id, "~done")))
+        last.append(Button(content.raw_text("q.done"), press(DONE)))
     if last:
         rows.append(tuple(last))
     return Screen("\n\n".join(parts), tuple(rows))
@@ -187,7 +184,7 @@ def render_result(content: Content, result: Result) -> Screen:
         if len(text) <= MAX_MESSAGE:
             break
     buttons = (
-        (Button(content.raw_text("result.restart_button"), RESTART_DATA),),
+        (Button(content.raw_text("result.restart_button"), CHECK_AGAIN),),
         (Button(content.raw_text("result.reminders_button"), REMINDERS_DATA),),
     )
     return Screen(text, buttons)
@@ -201,7 +198,7 @@ def question_screen_problems(content: Content, question: Question) -> list[str]:
     """The question with every option chosen and the widest id: too long, or data too big?"""
     problems: list[str] = []
     everything = {question.id: tuple(option.id for option in question.options)}
-    screen = render_question(content, WIDEST_ASSESSMENT_ID, question, everything)
+    screen = render_question(content, MAX_ASSESSMENT_ID, question, everything)
     if len(screen.text) > MAX_MESSAGE:
         problems.append(
             f"the question screen is {len(screen.text)} characters, over {MAX_MESSAGE}"

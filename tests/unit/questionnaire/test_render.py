@@ -6,7 +6,6 @@ import dataclasses
 from types import MappingProxyType
 
 from bot.authoring.check import candidate_answers, iter_paths
-from bot.content.load import load_content
 from bot.content.model import Question
 from bot.questionnaire import logic
 from bot.questionnaire.render import (
@@ -17,9 +16,9 @@ from bot.questionnaire.render import (
     worst_result,
 )
 from bot.ui import Screen
-from tests.harness import CALM
+from tests.harness import CALM, real_content
 
-CONTENT = load_content()
+CONTENT = real_content()
 BIG_ID = 9_999_999_999
 
 
