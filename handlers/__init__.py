@@ -20,6 +20,7 @@ from handlers import (
     fallback,
     groups,
     members,
+    operator,
     questionnaire,
     reminders,
 )
@@ -39,6 +40,7 @@ def _modules() -> list[ModuleType]:
         reminders,
         checkin,
         diary,
+        operator,
         fallback,
     ]
 
