@@ -38,9 +38,15 @@ async def question_button(update: Update, context: Context) -> None:
         # Stopping the spinner and showing the next screen in the same message do not depend
         # on each other, and the person sees them as one: both calls go out together, which
         # saves a round trip per press.
-        _, edited = await asyncio.gather(
-            answer, edit_screen(context, chat.id, pressed, outcome.screen)
+        # Both finish before an error of either goes on, the answer's first, as when they ran
+        # one after the other.
+        answered, edited = await asyncio.gather(
+            answer, edit_screen(context, chat.id, pressed, outcome.screen), return_exceptions=True
         )
+        if isinstance(answered, BaseException):
+            raise answered
+        if isinstance(edited, BaseException):
+            raise edited
         if edited:
             return
         # The message was deleted: carry on in a fresh one.
