@@ -3,6 +3,8 @@
     python -m bench.load [--runs 3] [--people 200] [--at-once 20]
     python -m bench.load --burst [--people 200] [--rounds 5]
     python -m bench.load --morning 10000
+    python -m bench.load --bare-python /path/to/bare-env/bin/python   # adds the target "bare"
+    python -m bench.load --profile DIR                               # cProfile of each target
 
 The bot under test is the real `cramp-bot run` (a subprocess with its own SQLite file),
 reaching bot/fakeapi over HTTP on 127.0.0.1 exactly as it reaches Telegram. Its peer
@@ -10,7 +12,9 @@ reaching bot/fakeapi over HTTP on 127.0.0.1 exactly as it reaches Telegram. Its 
 client settings and the same polling settings that only answers each press and edits the
 message. Each run starts both, one after the other, with a fresh fake Bot API each, and the
 order alternates from run to run (bot first, then peer first, ...), so a machine that gets
-busier or quieter during a run does not favour one side.
+busier or quieter during a run does not favour one side. The target "bare" is the same
+peer run by an interpreter whose environment has only python-telegram-bot installed (a bare
+app as people install one), while "peer" runs in cramp-bot's own environment.
 
 Virtual people (this process) do what a person does, as fast as they can: send /start, press
 the welcome's button, then press a button of the keyboard the bot last sent or edited ("None
