@@ -13,6 +13,7 @@ from telegram.ext import Application
 
 from handlers import (
     account,
+    chart,
     checkin,
     diary,
     edits,
@@ -40,6 +41,7 @@ def _modules() -> list[ModuleType]:
         reminders,
         checkin,
         diary,
+        chart,
         operator,
         fallback,
     ]
