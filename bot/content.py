@@ -382,6 +382,12 @@ class Cause:
     tips: tuple[str, ...]
     min_score: int
     sources: tuple[str, ...]
+    # Answers ("question.option") that add points but are only a background factor for this
+    # cause, whatever their points: alone they never show it (night urination alone says
+    # little about the kidneys). An answer worth 1 point is a background factor anyway.
+    background: tuple[str, ...] = ()
+    # A cause that fits twitches: for someone who only gets twitches, these come first.
+    twitch: bool = False
 
 
 @dataclass(frozen=True)
@@ -415,6 +421,8 @@ class Content:
     # Found while loading: valid, but probably not what the author meant (check-content shows
     # them).
     warnings: tuple[str, ...] = ()
+    # causes.yaml `twitches_only`: the answers of someone who has twitches, not cramps.
+    twitches_only: Condition | None = None
 
     def question(self, qid: str) -> Question | None:
         for question in self.questions:
@@ -626,7 +634,7 @@ class _Reader:
 
 
 def _parse_causes(data: Any, r: _Reader) -> tuple[list[Cause], dict[str, str]]:
-    top = r.mapping(data, "", ["causes"])
+    top = r.mapping(data, "", ["causes"], ["twitches_only"])
     causes: list[Cause] = []
     where_of: dict[str, str] = {}
     if top is None or "causes" not in top:
@@ -634,9 +642,24 @@ def _parse_causes(data: Any, r: _Reader) -> tuple[list[Cause], dict[str, str]]:
     ids: list[tuple[str, str]] = []
     for i, raw in enumerate(r.items(top["causes"], "causes")):
         where = f"causes[{i}]"
-        item = r.mapping(raw, where, ["id", "name", "explanation", "tips", "min_score", "sources"])
+        item = r.mapping(
+            raw,
+            where,
+            ["id", "name", "explanation", "tips", "min_score", "sources"],
+            ["background", "twitch"],
+        )
         if item is None:
             continue
+        background: list[str] = []
+        if "background" in item:
+            for j, ref in enumerate(r.items(item.get("background"), f"{where}.background")):
+                if not isinstance(ref, str) or ref.count(".") != 1:
+                    r.error(
+                        f"{where}.background[{j}]",
+                        "write an answer as question.option, e.g. kidney.night",
+                    )
+                else:
+                    background.append(ref)
         cid = r.ident(item, where)
         ids.append((f"{where}.id", cid))
         tips = _text_list(item.get("tips"), f"{where}.tips", r, max_items=2)
@@ -656,6 +679,8 @@ def _parse_causes(data: Any, r: _Reader) -> tuple[list[Cause], dict[str, str]]:
                 tips=tuple(tips),
                 min_score=min_score,
                 sources=tuple(sources),
+                background=tuple(background),
+                twitch=r.boolean(item, "twitch", where),
             )
         )
         where_of[cid] = where
@@ -1164,6 +1189,22 @@ def load_content(directory: Path | None = None) -> Content:
             qr.error(f"{where}.ask_if", "can never be true, so this question is never asked")
         questions[i] = _replace_ask_if(questions[i], condition)
 
+    for cause in causes:
+        for j, ref in enumerate(cause.background):
+            qid, _, oid = ref.partition(".")
+            question = next((q for q in questions if q.id == qid), None)
+            if question is None or question.option(oid) is None:
+                cr.error(
+                    f"{cause_where.get(cause.id, 'causes')}.background[{j}]",
+                    f"no question '{qid}' with an option '{oid}'",
+                )
+    twitches_only: Condition | None = None
+    raw_causes = raw[CAUSE_FILE]
+    if isinstance(raw_causes, dict) and "twitches_only" in raw_causes:
+        twitches_only = cr.condition(raw_causes["twitches_only"], "twitches_only")
+        if twitches_only is not None:
+            _check_condition_refs(twitches_only, "twitches_only", cr, questions, flag_ids)
+
     rules: list[Rule] = []
     before_rules = len(problems.lines)
     for where, item in triage.raw_rules:
@@ -1235,6 +1276,7 @@ def load_content(directory: Path | None = None) -> Content:
         rules=tuple(rules),
         texts=MappingProxyType(texts),
         warnings=tuple(problems.warnings),
+        twitches_only=twitches_only,
     )
     _check_composed(content, names, problems, triage.level_where)
     if problems.lines:
