@@ -131,11 +131,14 @@ class Result:
     causes: tuple[CauseMatch, ...]
     nudges: tuple[Nudge, ...]
     stopped: bool
+    # Someone who only gets twitches: "nothing stands out" then speaks of twitches.
+    twitches_only: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "level": self.level.id,
             "stopped": self.stopped,
+            "twitches_only": self.twitches_only,
             "causes": [
                 {
                     "cause": m.cause.id,
@@ -185,7 +188,13 @@ class Result:
             level = content.level(str(data.get("level")))
         except KeyError:
             level = content.level(SELF_CARE)
-        return cls(level, tuple(causes), tuple(nudges), bool(data.get("stopped", False)))
+        return cls(
+            level,
+            tuple(causes),
+            tuple(nudges),
+            bool(data.get("stopped", False)),
+            bool(data.get("twitches_only", False)),
+        )
 
 
 def _evidence_line(question: Question, oid: str) -> str | None:
@@ -324,4 +333,10 @@ def evaluate(content: Content, answers: Answers) -> Result:
     level = nudges[0].level if nudges else content.level(SELF_CARE)
     # A stopped result only says what to do now: causes would be noise at that moment.
     causes = () if stopped else tuple(_score(content, effective))
-    return Result(level=level, causes=causes, nudges=tuple(nudges), stopped=stopped)
+    return Result(
+        level=level,
+        causes=causes,
+        nudges=tuple(nudges),
+        stopped=stopped,
+        twitches_only=twitches_only(content, effective),
+    )

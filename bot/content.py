@@ -155,20 +155,32 @@ def _general() -> dict[str, TextSpec]:
             f,
             MESSAGE,
             "result.title",
+            "result.do.see_doctor",
+            "result.do.self_care",
             "result.causes_heading",
-            "result.causes_intro",
+            "result.more",
             "result.tips_heading",
             "result.no_cause",
+            "result.no_cause_twitch",
             "result.no_cause_flagged",
-            "result.calm",
             "result.safety_net",
             "result.not_diagnosis",
         ),
         **_texts(f, MESSAGE, "result.cause_title", given=("n", "name")),
+        **_texts(f, MESSAGE, "result.cause_line", given=("n", "name", "items")),
         **_texts(f, MESSAGE, "result.evidence", given=("items",)),
-        **_texts(f, MESSAGE, "result.level_heading", "result.in_short", given=("title",)),
+        **_texts(f, MESSAGE, "result.level_heading", "result.detail_level", given=("title",)),
         **_texts(f, MESSAGE, "result.because", "result.stopped_because", given=("reasons",)),
-        **_texts(f, BUTTON, "result.restart_button", "result.reminders_button"),
+        **_texts(f, BUTTON, "result.cause_button", given=("n", "name")),
+        **_texts(
+            f,
+            BUTTON,
+            "result.restart_button",
+            "result.reminders_button",
+            "result.back_button",
+            "result.undo_button",
+        ),
+        **_texts(f, POPUP, "result.undone", "result.undo_stale"),
     }
 
 
@@ -1347,15 +1359,15 @@ def _check_composed(
     content: Content, names: dict[str, str], problems: _Problems, level_where: dict[str, str]
 ) -> None:
     """Render the worst cases: every question screen and the longest possible result."""
-    from bot import render
+    from bot import render, result_screen
 
     for i, question in enumerate(content.questions):
         for problem in render.question_screen_problems(content, question):
             problems.add(names[QUESTION_FILE], f"questions[{i}]", problem)
-    for problem in render.worst_result_problems(content):
+    for problem in result_screen.worst_result_problems(content):
         # The length is the sum of many texts in several files: blame the longest one, where
         # shortening helps most, and say how the rest adds up.
-        worst = render.worst_result(content, stopped="emergency-screen" in problem)
+        worst = result_screen.worst_result(content, stopped="emergency-screen" in problem)
         parts = _result_parts(content, worst, names, level_where)
         length, file, where, what, _ = max(parts, key=lambda part: part[0])
         totals: dict[str, int] = {}

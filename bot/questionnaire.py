@@ -14,13 +14,15 @@ from datetime import datetime
 from bot import assessment as logic
 from bot.clock import Clock
 from bot.content import Content
-from bot.render import render_question, render_result
+from bot.render import render_question
+from bot.result_screen import full_text, render_cause, render_stopped, render_summary
+from bot.result_screen import parse_press as parse_result_press
 from bot.storage import Assessment, Storage
 from bot.ui import Button, Screen
 
 _PRESS_RE = re.compile(
     r"^q1:(?P<aid>[0-9]{1,10}):(?P<qid>[a-z0-9_]{1,16}):"
-    r"(?P<opt>[a-z0-9_]{1,16}|~done|~back)(?::(?P<state>[01]))?$"
+    r"(?P<opt>[a-z0-9_]{1,16}|~done|~back|~undo)(?::(?P<state>[01]))?$"
 )
 
 
@@ -57,6 +59,25 @@ class Outcome:
     # message, which the handler edits or re-sends.
     edit_pressed: bool = True
     assessment_id: int | None = None
+    # Shown in the pressed message when `screen` goes elsewhere (a stop that was taken back
+    # keeps its advice, without its button).
+    pressed_screen: Screen | None = None
+
+
+def stop_question(content: Content, answers: dict[str, tuple[str, ...]]) -> str | None:
+    """The safety question whose answer ended the questionnaire, if one did."""
+    if not logic.is_stopped(content, answers):
+        return None
+    asked = logic.path(content, answers)
+    return asked[-1].id if asked else None
+
+
+def result_screen(
+    content: Content, assessment_id: int, result: logic.Result, answers: dict[str, tuple[str, ...]]
+) -> Screen:
+    if result.stopped:
+        return render_stopped(content, result, assessment_id, stop_question(content, answers))
+    return render_summary(content, result, assessment_id)
 
 
 class Questionnaire:
@@ -112,10 +133,17 @@ class Questionnaire:
             and message_id is not None
             and message_id == started.message_id
         ):
+            if press.option == "~undo":
+                return await self._undo(user_id, started, press.question_id)
             # The last answer was stored but the result never reached the screen (a failed
             # edit, a crash): a press on the question still showing there brings it back.
             result = logic.Result.from_json(self.content, started.result)
-            return Outcome(screen=render_result(self.content, result), finished=True)
+            answers = await self.storage.get_answers(started.id)
+            return Outcome(
+                screen=result_screen(self.content, started.id, result, answers), finished=True
+            )
+        if press.option == "~undo":
+            return await self._stale(user_id, self.content.raw_text("result.undo_stale"))
         if started.status != "open" or (
             message_id is not None
             and started.message_id is not None
@@ -187,6 +215,35 @@ class Questionnaire:
             )
         return await self._advance(started, question.id, (option.id,), answers)
 
+    async def result_press(self, user_id: int, data: str, message_id: int | None) -> Outcome:
+        """A cause button under a result, or the way back to the summary: shown in the same
+        message. Only the person's own finished result, in its own message, answers."""
+        stale = self.content.raw_text("stale.button")
+        press = parse_result_press(data)
+        if press is None:
+            return Outcome(notice=stale)
+        shown = await self.storage.get_assessment(press.assessment_id)
+        if shown is None:
+            return Outcome(notice=stale)
+        if shown.user_id != user_id:
+            return Outcome(notice=self.content.raw_text("stale.not_yours"), alert=True)
+        if (
+            shown.status != "finished"
+            or shown.result is None
+            or shown.result.get("stopped")
+            or (message_id is not None and message_id != shown.message_id)
+        ):
+            return Outcome(notice=stale)
+        result = logic.Result.from_json(self.content, shown.result)
+        if press.cause_id is None:
+            return Outcome(screen=render_summary(self.content, result, shown.id))
+        screen = render_cause(self.content, result, shown.id, press.cause_id)
+        if screen is None:
+            # Not a cause of this result (forged, or gone from the content since): the
+            # summary, which lists the ones there are.
+            return Outcome(notice=stale, screen=render_summary(self.content, result, shown.id))
+        return Outcome(screen=screen)
+
     def _exclusive(self, qid: str, oid: str) -> bool:
         question = self.content.question(qid)
         option = question.option(oid) if question else None
@@ -216,11 +273,49 @@ class Questionnaire:
         await self.storage.finish_assessment(
             started.id,
             level=result.level.id,
-            result=result.to_json(),
+            # The full text, every explanation and tip, is kept: the screen folds them away.
+            result={**result.to_json(), "text": full_text(self.content, result)},
             now=self._now(),
             keep=tuple(logic.effective_answers(self.content, answers)),
         )
-        return Outcome(screen=render_result(self.content, result), finished=True)
+        return Outcome(
+            screen=result_screen(self.content, started.id, result, answers), finished=True
+        )
+
+    async def _undo(self, user_id: int, stopped: Assessment, question_id: str) -> Outcome:
+        """ "I pressed this by mistake" under a stop: back to that safety question, in a new
+        message below the advice, which stays readable (and stored, marked withdrawn)."""
+        stale = self.content.raw_text("result.undo_stale")
+        answers = await self.storage.get_answers(stopped.id)
+        result = stopped.result or {}
+        question = self.content.question(question_id)
+        if (
+            not result.get("stopped")
+            or question is None
+            or not self._still_valid(answers)
+            or stop_question(self.content, answers) != question_id
+        ):
+            return await self._stale(user_id, stale)
+        at = self.content.question_index(question_id)
+        keep = [qid for qid in answers if 0 <= self.content.question_index(qid) < at]
+        reopened = await self.storage.withdraw_stop(
+            stopped.id,
+            content_version=self.content.version,
+            question_id=question_id,
+            keep=keep,
+            now=self._now(),
+        )
+        if reopened is None:
+            return await self._stale(user_id, stale)
+        kept = {qid: answers[qid] for qid in keep}
+        shown = logic.Result.from_json(self.content, result)
+        return Outcome(
+            notice=self.content.raw_text("result.undone"),
+            screen=render_question(self.content, reopened.id, question, kept),
+            edit_pressed=False,
+            assessment_id=reopened.id,
+            pressed_screen=render_stopped(self.content, shown, stopped.id, None),
+        )
 
     async def _stale(self, user_id: int, notice: str) -> Outcome:
         """Answer an out-of-date button and bring the person back to where they really are."""

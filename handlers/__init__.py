@@ -21,6 +21,7 @@ from handlers import (
     members,
     questionnaire,
     reminders,
+    result,
     start,
 )
 
@@ -35,6 +36,7 @@ def _modules() -> list[ModuleType]:
         edits,
         start,
         questionnaire,
+        result,
         members,
         reminders,
         checkin,
