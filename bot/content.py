@@ -154,7 +154,6 @@ def _general() -> dict[str, TextSpec]:
         **_texts(
             f,
             MESSAGE,
-            "result.title",
             "result.do.see_doctor",
             "result.do.self_care",
             "result.causes_heading",
@@ -169,7 +168,7 @@ def _general() -> dict[str, TextSpec]:
         **_texts(f, MESSAGE, "result.cause_title", given=("n", "name")),
         **_texts(f, MESSAGE, "result.cause_line", given=("n", "name", "items")),
         **_texts(f, MESSAGE, "result.evidence", given=("items",)),
-        **_texts(f, MESSAGE, "result.level_heading", "result.detail_level", given=("title",)),
+        **_texts(f, MESSAGE, "result.headline", given=("title",)),
         **_texts(f, MESSAGE, "result.because", "result.stopped_because", given=("reasons",)),
         **_texts(f, BUTTON, "result.cause_button", given=("n", "name")),
         **_texts(

@@ -137,7 +137,8 @@ def _no_cause(content: Content, result: Result) -> str:
 
 
 def _summary_text(content: Content, result: Result, fold: _Fold) -> str:
-    parts = [f"<b>{_esc(result.level.title)}</b>\n{_what_to_do(content, result)}"]
+    headline = content.text("result.headline", title=result.level.title)
+    parts = [f"<b>{headline}</b>\n{_what_to_do(content, result)}"]
     if result.causes:
         lines = [f"<b>{content.text('result.causes_heading')}</b>"]
         for n, match in enumerate(result.causes, start=1):
@@ -151,6 +152,9 @@ def _summary_text(content: Content, result: Result, fold: _Fold) -> str:
         parts.append(_no_cause(content, result))
     parts.extend(_nudge_lines(content, result, fold, full=False))
     parts.append(content.text("result.safety_net"))
+    if not result.causes:
+        # With causes, their heading says it already.
+        parts.append(f"<i>{content.text('result.not_diagnosis')}</i>")
     return "\n\n".join(parts)
 
 
@@ -207,7 +211,7 @@ def render_cause(
         if match.cause.id == cause_id:
             text = "\n\n".join(
                 (
-                    f"<i>{content.text('result.detail_level', title=result.level.title)}</i>",
+                    f"<i>{content.text('result.headline', title=result.level.title)}</i>",
                     _cause_block(content, number, match),
                 )
             )
@@ -262,8 +266,7 @@ def full_text(content: Content, result: Result) -> str:
     if result.stopped:
         return plain(_stopped_text(content, result))
     parts = [
-        content.text("result.title"),
-        f"{result.level.title}\n{_esc(result.level.advice)}",
+        f"{content.text('result.headline', title=result.level.title)}\n{_esc(result.level.advice)}"
     ]
     parts.extend(_nudge_lines(content, result, _Fold(99, None), full=True))
     if result.causes:
