@@ -115,6 +115,9 @@ class CauseMatch:
     # The most points one direct answer gave it; 0 when only background factors point to it.
     strongest: int = 0
     direct: int = 0  # how many direct answers point to it
+    # Where in the questionnaire the strongest answer was given: on otherwise equal evidence,
+    # the cause the person told about first comes first (never the order of causes.yaml).
+    told_at: int = 0
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,7 @@ def all_matches(content: Content, effective: Mapping[str, tuple[str, ...]]) -> l
     lines: dict[str, list[tuple[int, int, str]]] = {}  # strength, answer order, line
     strongest: dict[str, int] = {}
     direct: dict[str, int] = {}
+    told_at: dict[str, int] = {}
     by_id = {cause.id: cause for cause in content.causes}
     order = 0
     for question in content.questions:
@@ -232,6 +236,7 @@ def all_matches(content: Content, effective: Mapping[str, tuple[str, ...]]) -> l
             option = question.option(oid)
             if option is None:
                 continue
+            order += 1  # one place per answer: an answer that points to two causes ties them
             for cid, points in option.points.items():
                 scores[cid] = scores.get(cid, 0) + points
                 cause = by_id.get(cid)
@@ -241,8 +246,9 @@ def all_matches(content: Content, effective: Mapping[str, tuple[str, ...]]) -> l
                 strength = answer_strength(cause, question, oid, points)
                 if strength:
                     direct[cid] = direct.get(cid, 0) + 1
-                    strongest[cid] = max(strongest.get(cid, 0), strength)
-                order += 1
+                    if strength > strongest.get(cid, 0):
+                        strongest[cid] = strength
+                        told_at[cid] = order
                 lines.setdefault(cid, []).append((-strength, order, line))
     return [
         CauseMatch(
@@ -251,6 +257,7 @@ def all_matches(content: Content, effective: Mapping[str, tuple[str, ...]]) -> l
             tuple(dict.fromkeys(line for *_, line in sorted(lines.get(cause.id, [])))),
             strongest.get(cause.id, 0),
             direct.get(cause.id, 0),
+            told_at.get(cause.id, 0),
         )
         for cause in content.causes
         if cause.id in scores
@@ -263,21 +270,24 @@ def is_shown(match: CauseMatch) -> bool:
     return match.score >= match.cause.min_score and match.strongest > 0
 
 
-def evidence_key(match: CauseMatch, twitcher: bool) -> tuple[int, int, int, int, int]:
+def evidence_key(match: CauseMatch, twitcher: bool) -> tuple[int, int, int, int, int, int]:
     """Higher evidence sorts first: twitch causes for someone with twitches only, then the
-    points, the strongest single answer, the number of direct answers, then of all answers."""
+    points, the strongest single answer, the number of direct answers, then of all answers;
+    last, the cause whose strongest answer the person gave first."""
     return (
         -(twitcher and match.cause.twitch),
         -match.score,
         -match.strongest,
         -match.direct,
         -len(match.evidence),
+        match.told_at,
     )
 
 
 def rank(content: Content, effective: Mapping[str, tuple[str, ...]]) -> list[CauseMatch]:
-    """The causes to show, best evidence first. A tie that the evidence cannot break keeps the
-    order of causes.yaml (`cramp-bot check-content` warns where that decides anything)."""
+    """The causes to show, best evidence first. Only two causes that one and the same answer
+    points to equally can be left tied; then causes.yaml's order decides, and
+    `cramp-bot check-content` warns where that decides anything."""
     twitcher = twitches_only(content, effective)
     order = {cause.id: i for i, cause in enumerate(content.causes)}
     matches = [m for m in all_matches(content, effective) if is_shown(m)]

@@ -169,7 +169,14 @@ def _general() -> dict[str, TextSpec]:
         **_texts(f, MESSAGE, "result.cause_line", given=("n", "name", "items")),
         **_texts(f, MESSAGE, "result.evidence", given=("items",)),
         **_texts(f, MESSAGE, "result.headline", given=("title",)),
-        **_texts(f, MESSAGE, "result.because", "result.stopped_because", given=("reasons",)),
+        **_texts(
+            f,
+            MESSAGE,
+            "result.because",
+            "result.stopped_because",
+            "result.also_tell",
+            given=("reasons",),
+        ),
         **_texts(f, BUTTON, "result.cause_button", given=("n", "name")),
         **_texts(
             f,
@@ -177,6 +184,7 @@ def _general() -> dict[str, TextSpec]:
             "result.restart_button",
             "result.reminders_button",
             "result.back_button",
+            "result.notes_button",
             "result.undo_button",
         ),
         **_texts(f, POPUP, "result.undone", "result.undo_stale"),

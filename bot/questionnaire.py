@@ -15,7 +15,14 @@ from bot import assessment as logic
 from bot.clock import Clock
 from bot.content import Content
 from bot.render import render_question
-from bot.result_screen import full_text, render_cause, render_stopped, render_summary
+from bot.result_screen import (
+    NOTES,
+    full_text,
+    render_cause,
+    render_notes,
+    render_stopped,
+    render_summary,
+)
 from bot.result_screen import parse_press as parse_result_press
 from bot.storage import Assessment, Storage
 from bot.ui import Button, Screen
@@ -237,6 +244,8 @@ class Questionnaire:
         result = logic.Result.from_json(self.content, shown.result)
         if press.cause_id is None:
             return Outcome(screen=render_summary(self.content, result, shown.id))
+        if press.cause_id == NOTES:
+            return Outcome(screen=render_notes(self.content, result, shown.id))
         screen = render_cause(self.content, result, shown.id, press.cause_id)
         if screen is None:
             # Not a cause of this result (forged, or gone from the content since): the

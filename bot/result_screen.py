@@ -35,7 +35,7 @@ REMINDERS_DATA = "r1:offer"
 FIRST_SCREEN = 1200
 
 # Cause details: "c1:<assessment>:<cause>", back to the summary: "c1:<assessment>:~".
-_PRESS_RE = re.compile(r"^c1:(?P<aid>[0-9]{1,10}):(?P<cid>[a-z0-9_]{1,16}|~)$")
+_PRESS_RE = re.compile(r"^c1:(?P<aid>[0-9]{1,10}):(?P<cid>[a-z0-9_]{1,16}|~|~notes)$")
 BACK = "~"
 
 
@@ -85,6 +85,9 @@ class _Fold:
     evidence: int
     reasons: int | None
     because: bool = True
+    # Doctor's notes shown in full; the rest become one "also tell the doctor" line, and a
+    # button opens them all.
+    notes: int | None = None
 
 
 # One answer per cause on the first screen: the strongest, which is a direct one.
@@ -93,7 +96,10 @@ _FOLDS = (
     _Fold(1, 2),
     _Fold(1, 1),
     _Fold(1, 0, because=False),
+    _Fold(1, 0, because=False, notes=2),
+    _Fold(1, 0, because=False, notes=1),
 )
+NOTES = "~notes"
 
 
 def _reasons(nudges: tuple[Nudge, ...], limit: int | None) -> list[str]:
@@ -112,13 +118,24 @@ def _what_to_do(content: Content, result: Result) -> str:
     return content.text(key)
 
 
+def _folded(result: Result, fold: _Fold) -> tuple[Nudge, ...]:
+    """The doctor's notes that the summary folds into one line (calm notes always stay)."""
+    if fold.notes is None:
+        return ()
+    raising = [n for n in result.nudges if n.level.rank > 0 and n.text]
+    return tuple(raising[fold.notes :])
+
+
 def _nudge_lines(content: Content, result: Result, fold: _Fold, *, full: bool) -> list[str]:
     shown = {match.cause.id for match in result.causes}
+    folded = _folded(result, fold)
     lines = []
     for nudge in result.nudges:
         rule = content.rule(nudge.rule_id)
         if full and rule is not None and shown & set(rule.unless_shown):
             continue  # the cause's own text, right there in the full text, says it
+        if nudge in folded:
+            continue
         paragraph = [_esc(nudge.text)] if nudge.text else []
         reasons = _reasons((nudge,), fold.reasons) if fold.because else []
         if reasons:
@@ -127,6 +144,9 @@ def _nudge_lines(content: Content, result: Result, fold: _Fold, *, full: bool) -
             )
         if paragraph:
             lines.append("\n".join(paragraph))
+    if folded:
+        also = _reasons(folded, None)
+        lines.append(content.text("result.also_tell", reasons="; ".join(also)))
     return lines
 
 
@@ -159,9 +179,14 @@ def _summary_text(content: Content, result: Result, fold: _Fold) -> str:
 
 
 def _summary_buttons(
-    content: Content, result: Result, assessment_id: int
+    content: Content, result: Result, assessment_id: int, fold: _Fold
 ) -> tuple[tuple[Button, ...], ...]:
-    rows: list[tuple[Button, ...]] = [
+    rows: list[tuple[Button, ...]] = []
+    if _folded(result, fold):
+        rows.append(
+            (Button(content.raw_text("result.notes_button"), cause_data(assessment_id, NOTES)),)
+        )
+    rows += [
         (
             Button(
                 content.raw_text("result.cause_button").format(n=n, name=match.cause.name),
@@ -177,12 +202,26 @@ def _summary_buttons(
 
 def render_summary(content: Content, result: Result, assessment_id: int) -> Screen:
     """The first screen of a finished result (a stopped one has its own, `render_stopped`)."""
-    text = ""
+    return Screen(*_fit(content, result, assessment_id))
+
+
+def _fit(
+    content: Content, result: Result, assessment_id: int
+) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+    text, fold = "", _FOLDS[0]
     for fold in _FOLDS:
         text = _summary_text(content, result, fold)
         if visible_length(text) <= FIRST_SCREEN:
             break
-    return Screen(text, _summary_buttons(content, result, assessment_id))
+    return text, _summary_buttons(content, result, assessment_id, fold)
+
+
+def render_notes(content: Content, result: Result, assessment_id: int) -> Screen:
+    """Every doctor's note with its reasons, for a summary that had to fold some."""
+    parts = [f"<b>{content.text('result.headline', title=result.level.title)}</b>"]
+    parts.extend(_nudge_lines(content, result, _FOLDS[0], full=False))
+    back = Button(content.raw_text("result.back_button"), back_data(assessment_id))
+    return Screen("\n\n".join(parts), ((back,),))
 
 
 # --------------------------------------------------------------------------------------------
