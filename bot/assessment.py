@@ -149,6 +149,7 @@ class Result:
                     "evidence": list(m.evidence),
                     "strongest": m.strongest,
                     "direct": m.direct,
+                    "told_at": m.told_at,
                 }
                 for m in self.causes
             ],
@@ -173,6 +174,7 @@ class Result:
                         tuple(item.get("evidence", ())),
                         int(item.get("strongest", 0)),
                         int(item.get("direct", 0)),
+                        int(item.get("told_at", 0)),
                     )
                 )
         nudges = []
