@@ -290,8 +290,9 @@ def test_suspicious_fixture_warns_but_passes(
     lines = capsys.readouterr().out.splitlines()
     start = lines.index("warnings (5):")
     assert lines[start + 1 :] == [
-        "  content_suspicious/causes.yaml: causes[2] (cold): can never rank first: no answers "
-        "found that give it its min_score and more points than every other cause",
+        "  content_suspicious/causes.yaml: causes[2] (cold): no answer points to it directly (an "
+        "answer worth 2 or more points, not listed under background), so it is never shown: a "
+        "cause needs an answer of the person behind it",
         "  content_suspicious/questions.yaml: questions[2] (mood): no answer changes anything "
         "(no points, no used flags, no rule or skip rule names an option)",
         "  content_suspicious/questions.yaml: questions[4].options[2] (lately.walk): changes "
@@ -301,6 +302,23 @@ def test_suspicious_fixture_warns_but_passes(
         "  content_suspicious/questions.yaml: questions[1] (followup): every path skips this "
         "question",
     ]
+
+
+def test_ties_settled_by_the_file_order_are_warned_about(tmp_path: Path) -> None:
+    # Without sweating as a background factor for the salts, "Heavy sweating or heat" points
+    # to the salts and to fluids alike: the file's order would decide between them.
+    directory = copy_content(tmp_path)
+    causes = yaml.safe_load((directory / "causes.yaml").read_text(encoding="utf-8"))
+    for cause in causes["causes"]:
+        cause.pop("background", None)
+    rewrite(directory / "causes.yaml", causes)
+    code, lines = check(directory)
+    assert code == 0
+    assert (
+        "  content/causes.yaml: causes[1] (electrolytes) and causes[2] (dehydration): equal "
+        "evidence (e.g. 'Lately: Heavy sweating or heat' points to both alike), so the order of "
+        "this file decides which is shown: give one of them more points for that answer"
+    ) in lines
 
 
 def test_a_cause_that_wins_only_a_tie_can_rank_first(tmp_path: Path) -> None:
