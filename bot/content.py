@@ -141,6 +141,7 @@ def _general() -> dict[str, TextSpec]:
             "start.consent_first",
             "group.private_only_short",
             "stale.button",
+            "stale.button_only",
             "stale.not_yours",
             "stale.nothing_open",
             "q.pick_one",

@@ -19,6 +19,7 @@ meant; they never change the exit code. The rules (also in content/README.md):
   a fixed sample of people, where the order of causes.yaml then decides which comes first or
   which is shown.
 """
+
 from __future__ import annotations
 
 import random

@@ -150,7 +150,7 @@ class Questionnaire:
                 screen=result_screen(self.content, started.id, result, answers), finished=True
             )
         if press.option == "~undo":
-            return await self._stale(user_id, self.content.raw_text("result.undo_stale"))
+            return await self._undo_refused(user_id)
         if started.status != "open" or (
             message_id is not None
             and started.message_id is not None
@@ -225,7 +225,7 @@ class Questionnaire:
     async def result_press(self, user_id: int, data: str, message_id: int | None) -> Outcome:
         """A cause button under a result, or the way back to the summary: shown in the same
         message. Only the person's own finished result, in its own message, answers."""
-        stale = self.content.raw_text("stale.button")
+        stale = self.content.raw_text("stale.button_only")
         press = parse_result_press(data)
         if press is None:
             return Outcome(notice=stale)
@@ -250,7 +250,10 @@ class Questionnaire:
         if screen is None:
             # Not a cause of this result (forged, or gone from the content since): the
             # summary, which lists the ones there are.
-            return Outcome(notice=stale, screen=render_summary(self.content, result, shown.id))
+            return Outcome(
+                notice=self.content.raw_text("stale.button"),
+                screen=render_summary(self.content, result, shown.id),
+            )
         return Outcome(screen=screen)
 
     def _exclusive(self, qid: str, oid: str) -> bool:
@@ -294,7 +297,6 @@ class Questionnaire:
     async def _undo(self, user_id: int, stopped: Assessment, question_id: str) -> Outcome:
         """ "I pressed this by mistake" under a stop: back to that safety question, in a new
         message below the advice, which stays readable (and stored, marked withdrawn)."""
-        stale = self.content.raw_text("result.undo_stale")
         answers = await self.storage.get_answers(stopped.id)
         result = stopped.result or {}
         question = self.content.question(question_id)
@@ -304,7 +306,7 @@ class Questionnaire:
             or not self._still_valid(answers)
             or stop_question(self.content, answers) != question_id
         ):
-            return await self._stale(user_id, stale)
+            return await self._undo_refused(user_id)
         at = self.content.question_index(question_id)
         keep = [qid for qid in answers if 0 <= self.content.question_index(qid) < at]
         reopened = await self.storage.withdraw_stop(
@@ -315,7 +317,7 @@ class Questionnaire:
             now=self._now(),
         )
         if reopened is None:
-            return await self._stale(user_id, stale)
+            return await self._undo_refused(user_id)
         kept = {qid: answers[qid] for qid in keep}
         shown = logic.Result.from_json(self.content, result)
         return Outcome(
@@ -325,6 +327,14 @@ class Questionnaire:
             assessment_id=reopened.id,
             pressed_screen=render_stopped(self.content, shown, stopped.id, None),
         )
+
+    async def _undo_refused(self, user_id: int) -> Outcome:
+        """Taken back already (a double tap), or not a stop: say so; an open questionnaire
+        comes down to where the person is."""
+        notice = self.content.raw_text("result.undo_stale")
+        if await self.storage.get_open_assessment(user_id) is None:
+            return Outcome(notice=notice)
+        return await self._stale(user_id, notice)
 
     async def _stale(self, user_id: int, notice: str) -> Outcome:
         """Answer an out-of-date button and bring the person back to where they really are."""

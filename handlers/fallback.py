@@ -64,7 +64,9 @@ async def _checkin_waiting(context: Context, user_id: int) -> bool:
 async def unknown_button(update: Update, context: Context) -> None:
     """Garbled or forged callback data that no feature recognises."""
     if update.callback_query is not None:
-        await answer_query(update.callback_query, deps(context).content.raw_text("stale.button"))
+        await answer_query(
+            update.callback_query, deps(context).content.raw_text("stale.button_only")
+        )
 
 
 def register(application: AnyApp) -> None:

@@ -131,7 +131,7 @@ async def start_button(update: Update, context: Context) -> None:
     d = deps(context)
     match = _START_RE.match(query.data)
     if match is None:
-        await answer_query(query, d.content.raw_text("stale.button"))
+        await answer_query(query, d.content.raw_text("stale.button_only"))
         return
     action = match.group(1)
     known = await d.storage.upsert_user(user.id, chat.id, d.clock.now())
@@ -222,7 +222,7 @@ async def delete_button(update: Update, context: Context) -> None:
     d = deps(context)
     match = _DELETE_RE.match(query.data)
     if match is None:
-        await answer_query(query, d.content.raw_text("stale.button"))
+        await answer_query(query, d.content.raw_text("stale.button_only"))
         return
     await answer_query(query)
     asked = datetime.fromtimestamp(int(match.group(2)) * 60, UTC)
