@@ -70,11 +70,13 @@ def check_database_path(path: Path) -> None:
 async def _serve(settings: Settings) -> int:
     from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 
-    from bot.app import Deps, build_application, running
     from bot.clock import SystemClock
-    from bot.content import ContentError, load_content
-    from bot.retry_after import retry_seconds
+    from bot.content.load import load_content
+    from bot.content.model import ContentError
     from bot.storage import Storage, StorageError
+    from bot.wiring.app import build_application, running
+    from bot.wiring.deps import Deps
+    from bot.wiring.retry_after import retry_seconds
 
     try:
         content = load_content(settings.content_dir)
@@ -145,13 +147,13 @@ def run_command() -> int:
 
 
 def check_command(args: argparse.Namespace) -> int:
-    from bot.check import run_check
+    from bot.authoring.check import run_check
 
     return run_check(args.content, out=sys.stdout, diagram=args.diagram, simulate=args.simulate)
 
 
 def try_command(args: argparse.Namespace) -> int:
-    from bot.tryout import run_try
+    from bot.tryout.run import run_try
 
     return run_try(db=args.db, now=args.now, script=args.script, files=args.files)
 

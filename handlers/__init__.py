@@ -12,6 +12,7 @@ from typing import Any
 from telegram.ext import Application
 
 from handlers import (
+    account,
     checkin,
     diary,
     edits,
@@ -22,7 +23,6 @@ from handlers import (
     questionnaire,
     reminders,
     result,
-    start,
 )
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
@@ -34,7 +34,7 @@ def _modules() -> list[ModuleType]:
         errors,
         groups,
         edits,
-        start,
+        account,
         questionnaire,
         result,
         members,

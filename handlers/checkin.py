@@ -17,13 +17,13 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, JobQueue
 
-from bot.app import Deps, get_deps
-from bot.checkin_flow import CheckinFlow, user_zone
-from bot.content import Content
-from bot.reminder_settings import ReminderSettings
-from bot.reminders import ReminderDispatcher, SendFn, SendOutcome, SendResult
-from bot.retry_after import NO_RETRY, RetryAfterLimiter, retry_seconds
+from bot.content.model import Content
+from bot.diary.dispatcher import ReminderDispatcher, SendFn, SendOutcome, SendResult
+from bot.diary.flow import CheckinFlow, user_zone
+from bot.diary.reminders import ReminderSettings
 from bot.storage import User
+from bot.wiring.deps import Deps, get_deps
+from bot.wiring.retry_after import NO_RETRY, RetryAfterLimiter, retry_seconds
 from handlers.common import AnyApp, Context, answer_query, deps, edit_screen, markup
 
 __all__ = [

@@ -9,14 +9,14 @@ from typing import Any
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot.app import Deps, get_deps
 from bot.ui import Screen
+from bot.wiring.deps import Context, Deps, get_deps
 
 log = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
+
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 TextHook = Callable[[Update, Context], Awaitable[bool]]
 TEXT_HOOKS_KEY = "text_hooks"

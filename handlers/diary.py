@@ -9,9 +9,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.checkin_flow import user_zone
-from bot.diary import history_view, insights_view
-from bot.export import ANSWERED, diary_csv, everything_json, night_status
+from bot.diary.export import ANSWERED, diary_csv, everything_json, night_status
+from bot.diary.flow import user_zone
+from bot.diary.rules import history_view, insights_view
 from bot.storage import User
 from handlers.checkin import texts_of
 from handlers.common import AnyApp, Context, deps, reply_text

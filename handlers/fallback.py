@@ -7,8 +7,8 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.checkin_flow import SKIPPED
-from bot.reminder_settings import AWAIT_TIME, AWAIT_ZONE
+from bot.diary.flow import SKIPPED
+from bot.diary.reminders import AWAIT_TIME, AWAIT_ZONE
 from handlers.common import (
     TEXT_HOOKS_KEY,
     AnyApp,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
+from handlers.account import questionnaire, retire_message
 from handlers.common import (
     AnyApp,
     Context,
@@ -13,7 +14,6 @@ from handlers.common import (
     edit_screen,
     send_screen,
 )
-from handlers.start import questionnaire, retire_message
 
 
 async def question_button(update: Update, context: Context) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
+from handlers.account import questionnaire
 from handlers.common import AnyApp, Context, answer_query, edit_screen
-from handlers.start import questionnaire
 
 
 async def result_button(update: Update, context: Context) -> None:

@@ -1,0 +1,354 @@
+"""Pure questionnaire logic: which question comes next, and what the answers add up to.
+
+No I/O and no Telegram: given the content and the answers so far (question id -> chosen option
+ids) it walks the skip rules, ranks the causes and sets the urgency level. Only answers on the
+final path count, so an answer to a question that a changed earlier answer now skips is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.content import conditions as cond
+from bot.content.model import SELF_CARE, Cause, Content, Level, Question
+
+Answers = Mapping[str, tuple[str, ...]]
+
+MAX_CAUSES = 3
+
+
+def _flags_of(question: Question, chosen: tuple[str, ...]) -> set[str]:
+    flags: set[str] = set()
+    for oid in chosen:
+        option = question.option(oid)
+        if option is not None:
+            flags.update(option.flags)
+    return flags
+
+
+def _stops(question: Question, chosen: tuple[str, ...]) -> bool:
+    return any((option := question.option(oid)) is not None and option.stop for oid in chosen)
+
+
+def _walk(
+    content: Content, answers: Answers
+) -> tuple[list[Question], dict[str, tuple[str, ...]], set[str], bool]:
+    """The path, the answers on it, the flags they set, and whether a stop answer ended it."""
+    path: list[Question] = []
+    effective: dict[str, tuple[str, ...]] = {}
+    flags: set[str] = set()
+    for question in content.questions:
+        if question.ask_if is not None and not cond.evaluate(question.ask_if, effective, flags):
+            continue
+        path.append(question)
+        chosen = answers.get(question.id)
+        if not chosen:
+            continue
+        effective[question.id] = tuple(chosen)
+        flags |= _flags_of(question, tuple(chosen))
+        if _stops(question, tuple(chosen)):
+            return path, effective, flags, True
+    return path, effective, flags, False
+
+
+def path(content: Content, answers: Answers) -> list[Question]:
+    """Questions asked given these answers, in order; unanswered ones whose skip rule holds now
+    are included (they are still ahead)."""
+    return _walk(content, answers)[0]
+
+
+def effective_answers(content: Content, answers: Answers) -> dict[str, tuple[str, ...]]:
+    return _walk(content, answers)[1]
+
+
+def is_stopped(content: Content, answers: Answers) -> bool:
+    return _walk(content, answers)[3]
+
+
+def first_question(content: Content) -> Question:
+    first = path(content, {})
+    if not first:  # pragma: no cover - validation guarantees a first question
+        raise ValueError("the questionnaire has no question without a skip rule")
+    return first[0]
+
+
+def next_question(content: Content, answers: Answers, after_qid: str) -> Question | None:
+    """The question after `after_qid` on the path; None when finished.
+
+    Answered or not: after Back, the person walks forward one question at a time and sees
+    each earlier answer marked, like a paper form. Jumping to the first unanswered question
+    instead would count a half-ticked list that was never confirmed with Done.
+    """
+    steps, _, _, stopped = _walk(content, answers)
+    if stopped:
+        return None
+    after = content.question_index(after_qid)
+    for question in steps:
+        if content.question_index(question.id) > after:
+            return question
+    return None
+
+
+def previous_question(content: Content, answers: Answers, qid: str) -> Question | None:
+    """The question asked before `qid` on the path (skipped questions are stepped over)."""
+    at = content.question_index(qid)
+    before = [q for q in path(content, answers) if content.question_index(q.id) < at]
+    return before[-1] if before else None
+
+
+def progress(content: Content, answers: Answers, qid: str) -> tuple[int, int]:
+    """(position of `qid` on the path, about how many questions the path has now)."""
+    steps = path(content, answers)
+    at = content.question_index(qid)
+    position = sum(1 for q in steps if content.question_index(q.id) < at) + 1
+    return position, max(len(steps), position)
+
+
+@dataclass(frozen=True)
+class CauseMatch:
+    cause: Cause
+    score: int
+    # "Caffeine: 4 or more a day" (question short + option label), the strongest answer first
+    evidence: tuple[str, ...]
+    # The most points one direct answer gave it; 0 when only background factors point to it.
+    strongest: int = 0
+    direct: int = 0  # how many direct answers point to it
+    # Where in the questionnaire the strongest answer was given: on otherwise equal evidence,
+    # the cause the person told about first comes first (never the order of causes.yaml).
+    told_at: int = 0
+
+
+@dataclass(frozen=True)
+class Nudge:
+    rule_id: str
+    level: Level
+    text: str | None
+    reasons: tuple[str, ...]  # what in the answers made the rule fire, in plain words
+
+
+@dataclass(frozen=True)
+class Result:
+    level: Level
+    causes: tuple[CauseMatch, ...]
+    nudges: tuple[Nudge, ...]
+    stopped: bool
+    # Someone who only gets twitches: "nothing stands out" then speaks of twitches.
+    twitches_only: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "level": self.level.id,
+            "stopped": self.stopped,
+            "twitches_only": self.twitches_only,
+            "causes": [
+                {
+                    "cause": m.cause.id,
+                    "score": m.score,
+                    "evidence": list(m.evidence),
+                    "strongest": m.strongest,
+                    "direct": m.direct,
+                    "told_at": m.told_at,
+                }
+                for m in self.causes
+            ],
+            "nudges": [
+                {"rule": n.rule_id, "level": n.level.id, "reasons": list(n.reasons)}
+                for n in self.nudges
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, content: Content, data: Mapping[str, Any]) -> Result:
+        """Rebuild a stored result with today's texts; parts the content no longer has are
+        left out rather than failing (an old result must stay viewable)."""
+        causes = []
+        for item in data.get("causes", []):
+            cause = content.cause(str(item.get("cause")))
+            if cause is not None:
+                causes.append(
+                    CauseMatch(
+                        cause,
+                        int(item.get("score", 0)),
+                        tuple(item.get("evidence", ())),
+                        int(item.get("strongest", 0)),
+                        int(item.get("direct", 0)),
+                        int(item.get("told_at", 0)),
+                    )
+                )
+        nudges = []
+        for item in data.get("nudges", []):
+            rule = content.rule(str(item.get("rule")))
+            if rule is not None:
+                nudges.append(
+                    Nudge(
+                        rule.id,
+                        content.level(rule.level),
+                        rule.text,
+                        tuple(item.get("reasons", ())),
+                    )
+                )
+        try:
+            level = content.level(str(data.get("level")))
+        except KeyError:
+            level = content.level(SELF_CARE)
+        return cls(
+            level,
+            tuple(causes),
+            tuple(nudges),
+            bool(data.get("stopped", False)),
+            bool(data.get("twitches_only", False)),
+        )
+
+
+def _evidence_line(question: Question, oid: str) -> str | None:
+    option = question.option(oid)
+    return None if option is None else f"{question.short}: {option.label}"
+
+
+# An answer worth at least this many points to a cause points to it directly ("under 1 litre"
+# for not drinking enough); fewer points make it a background factor (age, how often).
+DIRECT_POINTS = 2
+
+
+def answer_strength(cause: Cause, question: Question, oid: str, points: int) -> int:
+    """How strongly one answer points to a cause: its points, or 0 for a background factor."""
+    if points < DIRECT_POINTS or f"{question.id}.{oid}" in cause.background:
+        return 0
+    return points
+
+
+def twitches_only(content: Content, effective: Mapping[str, tuple[str, ...]]) -> bool:
+    condition = content.twitches_only
+    return condition is not None and cond.evaluate(condition, effective, set())
+
+
+def all_matches(content: Content, effective: Mapping[str, tuple[str, ...]]) -> list[CauseMatch]:
+    """Every cause with at least one point, unsorted, with the evidence behind it."""
+    scores: dict[str, int] = {}
+    lines: dict[str, list[tuple[int, int, str]]] = {}  # strength, answer order, line
+    strongest: dict[str, int] = {}
+    direct: dict[str, int] = {}
+    told_at: dict[str, int] = {}
+    by_id = {cause.id: cause for cause in content.causes}
+    order = 0
+    for question in content.questions:
+        for oid in effective.get(question.id, ()):
+            option = question.option(oid)
+            if option is None:
+                continue
+            order += 1  # one place per answer: an answer that points to two causes ties them
+            for cid, points in option.points.items():
+                scores[cid] = scores.get(cid, 0) + points
+                cause = by_id.get(cid)
+                line = _evidence_line(question, oid)
+                if cause is None or points <= 0 or line is None:
+                    continue
+                strength = answer_strength(cause, question, oid, points)
+                if strength:
+                    direct[cid] = direct.get(cid, 0) + 1
+                    if strength > strongest.get(cid, 0):
+                        strongest[cid] = strength
+                        told_at[cid] = order
+                lines.setdefault(cid, []).append((-strength, order, line))
+    return [
+        CauseMatch(
+            cause,
+            scores[cause.id],
+            tuple(dict.fromkeys(line for *_, line in sorted(lines.get(cause.id, [])))),
+            strongest.get(cause.id, 0),
+            direct.get(cause.id, 0),
+            told_at.get(cause.id, 0),
+        )
+        for cause in content.causes
+        if cause.id in scores
+    ]
+
+
+def is_shown(match: CauseMatch) -> bool:
+    """Enough points, and at least one answer that points to it directly: age or how often
+    alone never name a cause."""
+    return match.score >= match.cause.min_score and match.strongest > 0
+
+
+def evidence_key(match: CauseMatch, twitcher: bool) -> tuple[int, int, int, int, int, int]:
+    """Higher evidence sorts first: twitch causes for someone with twitches only, then the
+    points, the strongest single answer, the number of direct answers, then of all answers;
+    last, the cause whose strongest answer the person gave first."""
+    return (
+        -(twitcher and match.cause.twitch),
+        -match.score,
+        -match.strongest,
+        -match.direct,
+        -len(match.evidence),
+        match.told_at,
+    )
+
+
+def rank(content: Content, effective: Mapping[str, tuple[str, ...]]) -> list[CauseMatch]:
+    """The causes to show, best evidence first. Only two causes that one and the same answer
+    points to equally can be left tied; then causes.yaml's order decides, and
+    `cramp-bot check-content` warns where that decides anything."""
+    twitcher = twitches_only(content, effective)
+    order = {cause.id: i for i, cause in enumerate(content.causes)}
+    matches = [m for m in all_matches(content, effective) if is_shown(m)]
+    matches.sort(key=lambda m: (evidence_key(m, twitcher), order[m.cause.id]))
+    return matches
+
+
+def _score(content: Content, effective: Mapping[str, tuple[str, ...]]) -> list[CauseMatch]:
+    return rank(content, effective)[:MAX_CAUSES]
+
+
+def _reasons(
+    content: Content,
+    condition: cond.Condition,
+    effective: Mapping[str, tuple[str, ...]],
+    flags: set[str],
+) -> tuple[str, ...]:
+    """What in the answers made a rule fire: flag phrases, and "Where: Calves, Rib cage"
+    with every chosen option of one question on one line, in the order the rule names them."""
+    reasons: dict[str, list[str]] = {}  # a flag phrase -> [], or a question's short -> labels
+    for _, leaf, negated in cond.leaves(condition):
+        if negated:
+            continue
+        if isinstance(leaf, cond.HasFlag) and leaf.flag in flags:
+            reasons.setdefault(content.flags.get(leaf.flag, leaf.flag), [])
+        elif isinstance(leaf, cond.ChoseAny):
+            question = content.question(leaf.question)
+            if question is None:
+                continue
+            for oid in effective.get(leaf.question, ()):
+                option = question.option(oid) if oid in leaf.options else None
+                if option is not None:
+                    labels = reasons.setdefault(f"{question.short}: ", [])
+                    if option.label not in labels:
+                        labels.append(option.label)
+    return tuple(key + ", ".join(labels) if labels else key for key, labels in reasons.items())
+
+
+def evaluate(content: Content, answers: Answers) -> Result:
+    _, effective, flags, stopped = _walk(content, answers)
+    nudges: list[Nudge] = []
+    for rule in content.rules:
+        if cond.evaluate(rule.when, effective, flags):
+            nudges.append(
+                Nudge(
+                    rule.id,
+                    content.level(rule.level),
+                    rule.text,
+                    _reasons(content, rule.when, effective, flags),
+                )
+            )
+    nudges.sort(key=lambda n: -n.level.rank)  # stable: rules keep their file order per level
+    level = nudges[0].level if nudges else content.level(SELF_CARE)
+    # A stopped result only says what to do now: causes would be noise at that moment.
+    causes = () if stopped else tuple(_score(content, effective))
+    return Result(
+        level=level,
+        causes=causes,
+        nudges=tuple(nudges),
+        stopped=stopped,
+        twitches_only=twitches_only(content, effective),
+    )

@@ -1,0 +1,90 @@
+"""Questionnaire screens, as Telegram HTML (`Screen`s); the result is in `result.py`.
+
+Pure: content and answers in, text and buttons out. Everything that comes from content goes
+through `html.escape` (or `Content.text`, which escapes), so a `<` in a YAML text can never break
+the message. Button labels are plain text (Telegram does not parse them), so they are not escaped.
+"""
+
+from __future__ import annotations
+
+import html
+
+from bot.content.load import WIDEST_ASSESSMENT_ID
+from bot.content.model import Content, Question
+from bot.questionnaire import logic
+from bot.questionnaire.logic import Answers
+from bot.ui import MAX_CALLBACK_DATA, MAX_MESSAGE, Button, Screen
+
+CHOSEN = "✓ "
+TICKED = "☑ "
+UNTICKED = "☐ "
+
+
+def _esc(text: str) -> str:
+    # Telegram HTML needs only <, > and & escaped; leaving quotes alone keeps texts short.
+    return html.escape(text, quote=False)
+
+
+def _data(assessment_id: int, qid: str, tail: str) -> str:
+    return f"q1:{assessment_id}:{qid}:{tail}"
+
+
+def render_question(
+    content: Content, assessment_id: int, question: Question, answers: Answers
+) -> Screen:
+    n, m = logic.progress(content, answers, question.id)
+    parts = [f"<i>{content.text('q.progress', n=n, m=m)}</i>", _esc(question.text)]
+    if question.hint:
+        parts.append(f"<i>{_esc(question.hint)}</i>")
+    if question.kind == "multi":
+        parts.append(f"<i>{content.text('q.multi_hint')}</i>")
+    chosen = answers.get(question.id, ())
+
+    rows: list[tuple[Button, ...]] = []
+    for option in question.options:
+        if question.kind == "multi" and not option.exclusive:
+            ticked = option.id in chosen
+            rows.append(
+                (
+                    Button(
+                        (TICKED if ticked else UNTICKED) + option.label,
+                        _data(assessment_id, question.id, f"{option.id}:{0 if ticked else 1}"),
+                    ),
+                )
+            )
+        else:
+            mark = CHOSEN if option.id in chosen else ""
+            rows.append(
+                (Button(mark + option.label, _data(assessment_id, question.id, option.id)),)
+            )
+
+    last: list[Button] = []
+    if logic.previous_question(content, answers, question.id) is not None:
+        last.append(Button(content.raw_text("q.back"), _data(assessment_id, question.id, "~back")))
+    if question.kind == "multi":
+        last.append(Button(content.raw_text("q.done"), _data(assessment_id, question.id, "~done")))
+    if last:
+        rows.append(tuple(last))
+    return Screen("\n\n".join(parts), tuple(rows))
+
+
+# --------------------------------------------------------------------------------------------
+# Worst cases, checked when the content is loaded
+
+
+def question_screen_problems(content: Content, question: Question) -> list[str]:
+    """The question with every option chosen and the widest id: too long, or data too big?"""
+    problems: list[str] = []
+    everything = {question.id: tuple(option.id for option in question.options)}
+    screen = render_question(content, WIDEST_ASSESSMENT_ID, question, everything)
+    if len(screen.text) > MAX_MESSAGE:
+        problems.append(
+            f"the question screen is {len(screen.text)} characters, over {MAX_MESSAGE}"
+        )
+    for button in screen.all_buttons():
+        if len(button.data.encode()) > MAX_CALLBACK_DATA:
+            problems.append(
+                f"callback data '{button.data}' is {len(button.data.encode())} bytes, "
+                f"over Telegram's {MAX_CALLBACK_DATA}"
+            )
+    return problems
