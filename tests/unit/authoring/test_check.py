@@ -419,8 +419,9 @@ def test_warnings_for_the_current_directory_have_no_leading_slash(
     code, lines = check(Path())
     assert code == 0
     assert (
-        "  causes.yaml: causes[2] (cold): can never rank first: no answers found that give it "
-        "its min_score and more points than every other cause"
+        "  causes.yaml: causes[2] (cold): no answer points to it directly (an answer worth 2 or "
+        "more points, not listed under background), so it is never shown: a cause needs an "
+        "answer of the person behind it"
     ) in lines
 
 
