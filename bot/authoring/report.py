@@ -322,9 +322,9 @@ def ranking_warnings(content: Content, cfile: str) -> list[str]:
                 found.setdefault((one.cause.id, other.cause.id, what), one.evidence[0])
     for (first, second, what), line in found.items():
         warnings.append(
-            f"{cfile}: {where[first]} and {where[second]}: equal evidence (e.g. '{line}' points to both "
-            f"alike), so the order of this file decides {what}: give one of them more points "
-            "for that answer"
+            f"{cfile}: {where[first]} and {where[second]}: equal evidence (e.g. '{line}' "
+            f"points to both alike), so the order of this file decides {what}: give one of "
+            "them more points for that answer"
         )
     return warnings
 

@@ -95,6 +95,7 @@ def _general() -> dict[str, TextSpec]:
             f,
             MESSAGE,
             "hint.use_buttons",
+            "hint.cramp_now",
             "hint.checkin_buttons",
             "hint.unknown_command",
             "hint.no_questionnaire",
