@@ -25,7 +25,12 @@ from handlers.common import (
 
 log = logging.getLogger(__name__)
 
-_START_RE = re.compile(r"^s1:(agree|restart|check|continue:[0-9]{1,10})$")
+_START_RE = re.compile(
+    r"^s1:(agree(?::(?P<then>reminders))?|restart|check|continue:[0-9]{1,10})$"
+)
+# Where a person asked to go before agreeing: after consent they land there, not in the
+# questionnaire. The welcome's button carries it.
+REMINDERS_AFTER_CONSENT = "reminders"
 # The prompt's minute (UTC epoch minutes) rides along, so an old confirmation cannot delete.
 _DELETE_RE = re.compile(r"^x1:(yes|no):([0-9]{1,12})$")
 DELETE_VALID = timedelta(hours=1)
@@ -36,12 +41,24 @@ def questionnaire(context: Context) -> Questionnaire:
     return Questionnaire(d.content, d.storage, d.clock)
 
 
-def welcome_screen(context: Context) -> Screen:
+def welcome_screen(context: Context, then: str | None = None) -> Screen:
     content = deps(context).content
+    data = "s1:agree" if then is None else f"s1:agree:{then}"
     return Screen(
         content.text("start.welcome"),
-        ((Button(content.raw_text("start.agree_button"), "s1:agree"),),),
+        ((Button(content.raw_text("start.agree_button"), data),),),
     )
+
+
+async def _go_on(context: Context, user_id: int, chat_id: int, then: str | None) -> bool:
+    """After consent: where the person asked to go first. False: nowhere in particular."""
+    if then != REMINDERS_AFTER_CONSENT:
+        return False
+    # Imported here: the reminders handlers show this module's welcome screen.
+    from handlers.reminders import show_reminders
+
+    await show_reminders(context, user_id, chat_id)
+    return True
 
 
 async def retire_message(context: Context, chat_id: int, message_id: int | None, key: str) -> None:
@@ -134,8 +151,9 @@ async def start_button(update: Update, context: Context) -> None:
         await answer_query(query, d.content.raw_text("stale.button_only"))
         return
     action = match.group(1)
+    then = match.group("then")
     known = await d.storage.upsert_user(user.id, chat.id, d.clock.now())
-    if action == "agree":
+    if action.startswith("agree"):
         await answer_query(query)
         if known.consented_at is not None:
             # A second tap on the welcome button: carry on where they are instead of restarting.
@@ -146,7 +164,8 @@ async def start_button(update: Update, context: Context) -> None:
                     query.message.message_id,
                     Screen(d.content.text("start.welcome")),
                 )
-            await offer_or_begin(context, user.id, chat.id)
+            if not await _go_on(context, user.id, chat.id, then):
+                await offer_or_begin(context, user.id, chat.id)
             return
         await d.storage.set_consent(user.id, d.clock.now())
         if query.message is not None:
@@ -154,7 +173,8 @@ async def start_button(update: Update, context: Context) -> None:
             await edit_screen(
                 context, chat.id, query.message.message_id, Screen(d.content.text("start.welcome"))
             )
-        await begin_questionnaire(context, user.id, chat.id)
+        if not await _go_on(context, user.id, chat.id, then):
+            await begin_questionnaire(context, user.id, chat.id)
         return
     if known.consented_at is None:
         await answer_query(query, d.content.raw_text("start.consent_first"))

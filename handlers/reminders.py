@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.diary.reminders import Outcome, ReminderSettings, parse_reminder_data
-from handlers.account import welcome_screen
+from handlers.account import REMINDERS_AFTER_CONSENT, welcome_screen
 from handlers.common import (
     AnyApp,
     Context,
@@ -29,6 +29,7 @@ __all__ = [
     "reminder_settings",
     "reminders_button",
     "reminders_command",
+    "show_reminders",
     "typed_input",
 ]
 
@@ -40,7 +41,7 @@ def reminder_settings(context: Context) -> ReminderSettings:
 
 async def _show(context: Context, chat_id: int, pressed: int | None, outcome: Outcome) -> None:
     if outcome.consent_first:
-        await send_screen(context, chat_id, welcome_screen(context))
+        await send_screen(context, chat_id, welcome_screen(context, REMINDERS_AFTER_CONSENT))
     elif outcome.screen is None:
         return
     elif outcome.new_message:
@@ -54,8 +55,13 @@ async def reminders_command(update: Update, context: Context) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    outcome = await reminder_settings(context).command(user.id, chat.id)
-    await _show(context, chat.id, None, outcome)
+    await show_reminders(context, user.id, chat.id)
+
+
+async def show_reminders(context: Context, user_id: int, chat_id: int) -> None:
+    """What /reminders shows (also right after consent, for someone who asked for it first)."""
+    outcome = await reminder_settings(context).command(user_id, chat_id)
+    await _show(context, chat_id, None, outcome)
 
 
 async def reminders_button(update: Update, context: Context) -> None:

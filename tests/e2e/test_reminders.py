@@ -483,3 +483,24 @@ async def test_a_clock_set_back_does_not_stall_the_reminder_job(world: World) ->
     assert revive_stalled_tick(queue, now)
     assert job.next_t is not None and job.next_t - now <= timedelta(seconds=TICK_SECONDS + 1)
     assert not revive_stalled_tick(queue, now)  # the usual next minute is left alone
+
+
+async def test_reminders_before_consent_lands_in_reminders_after_it(world: World) -> None:
+    alex = world.person()
+    await alex.send("/reminders")
+    assert "not a diagnosis" in alex.last_text()  # the welcome, first
+    assert alex.callback_data("I understand") == "s1:agree:reminders"
+    await alex.press("I understand")
+    text = alex.last_text()
+    assert "Question 1" not in text
+    assert "check-in" in text.lower()
+    assert not await world.storage.list_assessments(1001)
+    # A forged destination is refused, and nothing is agreed to.
+    sam = world.person(2002)
+    await sam.send("/reminders")
+    welcome = sam.keyboard_message().message_id
+    toast = await sam.press_data("s1:agree:history", message_id=welcome)
+    assert toast == "This button is out of date."
+    known = await world.storage.get_user(2002)
+    assert known is not None and known.consented_at is None
+    assert world.errors == []
