@@ -29,7 +29,7 @@ from bot.ui import Button, Screen
 
 _PRESS_RE = re.compile(
     r"^q1:(?P<aid>[0-9]{1,10}):(?P<qid>[a-z0-9_]{1,16}):"
-    r"(?P<opt>[a-z0-9_]{1,16}|~done|~back|~undo)(?::(?P<state>[01]))?$"
+    r"(?P<opt>[a-z0-9_]{1,16}|~done|~back|~undo|~keep)(?::(?P<state>[01]))?$"
 )
 
 
@@ -173,6 +173,10 @@ class Questionnaire:
             await self.storage.set_current_question(started.id, previous.id)
             return Outcome(screen=render_question(self.content, started.id, previous, answers))
 
+        if press.option == "~keep":
+            # "No, keep my ticks": the question as it was.
+            return Outcome(screen=render_question(self.content, started.id, question, answers))
+
         if press.option == "~done":
             if question.kind != "multi":
                 return Outcome(notice=stale, screen=await self.screen_for(started))
@@ -205,20 +209,19 @@ class Questionnaire:
             answers = {**answers, question.id: ordered}
             return Outcome(screen=render_question(self.content, started.id, question, answers))
 
+        ticks = [o for o in answers.get(question.id, ()) if not self._exclusive(question.id, o)]
+        if question.kind == "multi" and option.exclusive and press.state:
+            # "Yes, clear my ticks": this answer alone, and on.
+            return await self._advance(started, question.id, (option.id,), answers)
         if press.state is not None:
             return Outcome(notice=stale, screen=await self.screen_for(started))
-        if question.kind == "multi" and any(
-            not self._exclusive(question.id, o) for o in answers.get(question.id, ())
-        ):
-            # "Not sure" after ticking boxes: clearing them silently could drop "Pregnant".
-            # Show the swap and let Done (or a second tap) confirm it.
-            await self.storage.save_answer(
-                started.id, question.id, (option.id,), self._now(), current_question=question.id
-            )
-            answers = {**answers, question.id: (option.id,)}
+        if question.kind == "multi" and ticks:
+            # "None of these" after ticking boxes: clearing them silently could drop
+            # "Pregnant", so ask, with two buttons; nothing changes until one is pressed.
             return Outcome(
-                notice=self.content.raw_text("q.exclusive_swapped"),
-                screen=render_question(self.content, started.id, question, answers),
+                screen=render_question(
+                    self.content, started.id, question, answers, clear_for=option
+                )
             )
         return await self._advance(started, question.id, (option.id,), answers)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 from bot.content.load import WIDEST_ASSESSMENT_ID
-from bot.content.model import Content, Question
+from bot.content.model import Content, Option, Question
 from bot.questionnaire import logic
 from bot.questionnaire.logic import Answers
 from bot.ui import MAX_CALLBACK_DATA, MAX_MESSAGE, Button, Screen
@@ -30,15 +30,46 @@ def _data(assessment_id: int, qid: str, tail: str) -> str:
 
 
 def render_question(
-    content: Content, assessment_id: int, question: Question, answers: Answers
+    content: Content,
+    assessment_id: int,
+    question: Question,
+    answers: Answers,
+    *,
+    clear_for: Option | None = None,
 ) -> Screen:
+    """The question; with `clear_for`, the two-button "clear your ticks?" for an answer such
+    as "None of these" tapped while boxes are ticked."""
     n, m = logic.progress(content, answers, question.id)
     parts = [f"<i>{content.text('q.progress', n=n, m=m)}</i>", _esc(question.text)]
     if question.hint:
         parts.append(f"<i>{_esc(question.hint)}</i>")
     if question.kind == "multi":
-        parts.append(f"<i>{content.text('q.multi_hint')}</i>")
+        none = any(option.exclusive for option in question.options)
+        parts.append(f"<i>{content.text('q.multi_hint_none' if none else 'q.multi_hint')}</i>")
     chosen = answers.get(question.id, ())
+    if clear_for is not None:
+        labels = [o.label for o in question.options if o.id in chosen and not o.exclusive]
+        parts.append(
+            "<b>"
+            + content.text("q.clear_ticks", ticked=", ".join(labels), label=clear_for.label)
+            + "</b>"
+        )
+        return Screen(
+            "\n\n".join(parts),
+            (
+                (
+                    Button(
+                        content.raw_text("q.clear_yes"),
+                        _data(assessment_id, question.id, f"{clear_for.id}:1"),
+                    ),
+                ),
+                (
+                    Button(
+                        content.raw_text("q.clear_no"), _data(assessment_id, question.id, "~keep")
+                    ),
+                ),
+            ),
+        )
 
     rows: list[tuple[Button, ...]] = []
     for option in question.options:

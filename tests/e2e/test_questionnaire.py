@@ -600,35 +600,38 @@ async def test_skipped_answer_is_not_kept_after_the_result(world: World) -> None
     assert all(row["question_id"] != "which" for row in await world.storage.list_answers(1001))
 
 
-async def test_not_sure_after_ticks_shows_the_swap_before_moving_on(world: World) -> None:
+async def test_none_of_these_with_nothing_ticked_moves_on_at_once(world: World) -> None:
     alex = world.person()
     await begin(alex)
     await answer(alex, CALM[:7])
-    assert "Do any of these apply to you?" in alex.last_text()
+    question = alex.last_text()
+    assert "Do any of these apply to you?" in question
+    assert 'If none fit, "None of these" goes straight on.' in question
+    await alex.press("None of these")
+    assert "Do you take any medicine regularly?" in alex.last_text()
+
+
+async def test_none_of_these_after_ticks_asks_to_clear_them(world: World) -> None:
+    alex = world.person()
+    await begin(alex)
+    await answer(alex, CALM[:7])
     await alex.press("Pregnant")
     await alex.press("Diabetes")
     notice = await alex.press("Not sure")
-    assert "ticks are cleared" in notice
-    assert "Do any of these apply to you?" in alex.last_text()  # still on the same question
-    assert "✓ Not sure" in alex.buttons() or "☑ Not sure" in alex.buttons()
-    assert "☐ Pregnant" in alex.buttons()
-    await alex.press("Pregnant")  # changed their mind: the ticks come back, "Not sure" goes
-    assert "☑ Pregnant" in alex.buttons()
-    await alex.press("Done")
+    assert notice == ""
+    text = alex.last_text()
+    assert 'You ticked: Pregnant, Diabetes. Clear these ticks and answer "Not sure"?' in text
+    assert alex.buttons() == ["Yes, clear my ticks", "No, keep my ticks"]
     opened = [a for a in await world.storage.list_assessments(1001) if a.status == "open"]
-    assert (await world.storage.get_answers(opened[0].id))["health"] == ("pregnant",)
-
-
-async def test_not_sure_after_ticks_then_done_stores_not_sure(world: World) -> None:
-    alex = world.person()
-    await begin(alex)
-    await answer(alex, CALM[:7])
-    await alex.press("Diabetes")
+    # Nothing changed yet.
+    assert (await world.storage.get_answers(opened[0].id))["health"] == ("pregnant", "diabetes")
+    await alex.press("No, keep my ticks")
+    assert "☑ Pregnant" in alex.buttons() and "☑ Diabetes" in alex.buttons()
     await alex.press("Not sure")
-    await alex.press("Done")
+    await alex.press("Yes, clear my ticks")
     assert "Do you take any medicine regularly?" in alex.last_text()
-    opened = [a for a in await world.storage.list_assessments(1001) if a.status == "open"]
     assert (await world.storage.get_answers(opened[0].id))["health"] == ("unsure",)
+    assert world.errors == []
 
 
 async def test_question_button_after_delete_points_to_check(world: World) -> None:
