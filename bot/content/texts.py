@@ -186,6 +186,7 @@ def _diary() -> dict[str, TextSpec]:
             "checkin.yes",
             "checkin.no",
             "checkin.done",
+            "checkin.back",
             "checkin.now.button",
             "checkin.snooze",
             "checkin.skip",

@@ -121,6 +121,38 @@ async def test_a_full_checkin_with_buttons_makes_one_diary_row(world: World) -> 
     assert (await answers_of(world, 1001, NIGHT))["cramps"] == 2
 
 
+async def test_back_in_the_checkin_asks_the_step_before_again(world: World) -> None:
+    alex = await with_reminders(world)
+    message = await morning_checkin(world, alex)
+    assert "« Back" not in alex.buttons()  # nothing before the first question
+    await alex.press("2–3")
+    assert alex.buttons()[-1] == "« Back"
+    back = alex.callback_data("« Back")
+    await alex.press("« Back")
+    assert "Did you have any cramps last night?" in alex.last_text()
+    assert (await answers_of(world, 1001, NIGHT)) == {"cramps": None}
+    await alex.press("1")
+    await alex.press("1–5 min")
+    await alex.press("No")  # woke
+    await alex.press("« Back")  # from twitching back to "did they wake you"
+    assert "wake" in alex.last_text().lower()
+    await alex.press("Yes")
+    assert "twitch" in alex.last_text().lower()
+    # An old Back (from the step before) is out of date and changes nothing.
+    assert STALE in await alex.press_data(back, message_id=message)
+    assert (await answers_of(world, 1001, NIGHT))["woke"] is True
+    await alex.press("In one place")
+    await alex.press("Stress")
+    await alex.press("« Back")  # from the factors, ticks kept
+    await alex.press("In one place")
+    assert "☑ Stress" in alex.buttons()
+    await alex.press("Done")
+    assert "Thank you" in alex.last_text()
+    assert (await answers_of(world, 1001, NIGHT))["factors"] == ["stress"]
+    assert [m.message_id for m in alex.messages()] == [message]
+    assert world.errors == []
+
+
 async def test_answering_the_same_night_again_replaces(world: World) -> None:
     alex = await with_reminders(world)
     # The first send reaches the chat but the bot never hears back: it is sent again later.
