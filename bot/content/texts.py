@@ -255,12 +255,7 @@ def _diary() -> dict[str, TextSpec]:
             "insights.line",
             given=("with_cramps", "with_nights", "after", "without_cramps", "without_nights"),
         ),
-        **_texts(
-            f,
-            MESSAGE,
-            *(f"insights.waiting.{which}" for which in ("both", "with", "without")),
-            given=("factor", "more_with", "more_without", "with_nights", "without_nights"),
-        ),
+        **_texts(f, MESSAGE, "insights.waiting", given=("factors", "nights")),
         **_texts(f, MESSAGE, *(f"insights.after.{factor}" for factor in FACTORS)),
         # --- /reminders
         **_texts(f, BUTTON, *(f"reminders.region.{region}" for region in REGIONS)),

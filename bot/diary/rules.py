@@ -394,8 +394,8 @@ def insights_view(entries: Iterable[DiaryRecord], *, texts: Texts) -> str:
         lines.append("")
         lines.append(f"<i>{texts.text('insights.chance')}</i>")
         return "\n".join(lines)
-    # Factors with enough nights first: they are the answer the person came for.
-    for c in sorted(counts, key=lambda c: not c.enough):
+    # Factors with enough nights: they are the answer the person came for.
+    for c in counts:
         if c.enough:
             lines.append(
                 "• "
@@ -409,22 +409,11 @@ def insights_view(entries: Iterable[DiaryRecord], *, texts: Texts) -> str:
                     without_nights=c.without_nights,
                 )
             )
-        else:
-            more_with = max(0, INSIGHT_MIN_NIGHTS - c.with_nights)
-            more_without = max(0, INSIGHT_MIN_NIGHTS - c.without_nights)
-            variant = "both" if more_with and more_without else "with" if more_with else "without"
-            lines.append(
-                "• "
-                + fill(
-                    texts,
-                    f"insights.waiting.{variant}",
-                    factor=label(texts, f"checkin.factor.{c.factor}"),
-                    more_with=more_with,
-                    more_without=more_without,
-                    with_nights=c.with_nights,
-                    without_nights=c.without_nights,
-                )
-            )
+    # The rest in one line: a list of "not yet" would bury the few lines that say something.
+    waiting = [c for c in counts if not c.enough]
+    if waiting:
+        names = Html(", ".join(texts.text(f"checkin.factor.{c.factor}") for c in waiting))
+        lines.append(fill(texts, "insights.waiting", factors=names, nights=INSIGHT_MIN_NIGHTS))
     lines.append("")
     lines.append(f"<i>{texts.text('insights.chance')}</i>")
     return "\n".join(lines)

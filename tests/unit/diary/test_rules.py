@@ -325,8 +325,8 @@ def test_insights_line_for_a_factor_with_enough_nights() -> None:
 @pytest.mark.parametrize(
     ("with_n", "without_n", "expected"),
     [
-        (2, 3, "not enough nights yet, 1 more with it needed (so far 2 with, 3 without)"),
-        (3, 2, "not enough nights yet, 1 more without it needed (so far 3 with, 2 without)"),
+        (2, 3, "Not enough nights yet for: Caffeine after noon, Alcohol, Hard exercise or"),
+        (3, 2, "Not enough nights yet for: Caffeine after noon, Alcohol, Hard exercise or"),
         (3, 3, "Cramps on 3 of 3 nights after hard exercise or sweating, 0 of 3 without."),
     ],
 )
@@ -335,11 +335,13 @@ def test_insights_threshold_is_3_with_and_3_without(
 ) -> None:
     view = insights_view(insight_entries([1] * with_n, [0] * without_n), texts=TEXTS)
     assert expected in view
-    # the other factors were never ticked: honest about what is missing
+    # The factors without enough nights, honestly, in one line.
+    waiting = [line for line in view.splitlines() if "Not enough nights yet" in line]
+    assert len(waiting) == 1
     assert (
-        "Alcohol: not enough nights yet, 3 more with it needed "
-        f"(so far 0 with, {with_n + without_n} without)."
-    ) in view
+        "Alcohol" in waiting[0]
+        and "at least 3 finished nights with it and 3 without" in waiting[0]
+    )
     assert "can easily be chance" in view
 
 
