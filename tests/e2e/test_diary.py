@@ -346,7 +346,7 @@ async def test_export_sends_the_diary_as_csv_and_everything_as_json(world: World
     await world.storage.finish_assessment(
         started.id, level="see_doctor", result={"level": "see_doctor"}, now=START
     )
-    await morning_checkin(world, alex)  # sent, never answered: in the JSON only
+    await morning_checkin(world, alex)  # sent, never answered
     await alex.send("/export")
 
     documents = world.emulator.documents(1001)
@@ -355,14 +355,20 @@ async def test_export_sends_the_diary_as_csv_and_everything_as_json(world: World
     assert "every diary night" in (documents[1].caption or "")
 
     rows = list(csv.DictReader(io.StringIO(documents[0].data.decode("utf-8"))))
-    assert len(rows) == 14  # answered nights only: not the skipped 10th, not the unanswered 25th
-    assert [r["night"] for r in rows][:2] == ["2026-11-11", "2026-11-12"]
-    assert rows[-1]["night"] == "2026-11-24"
-    first = rows[0]
+    # Every sent night: the skipped 10th and the unanswered 25th too, marked.
+    assert len(rows) == 16
+    assert [(r["night"], r["check-in"]) for r in rows][:2] == [
+        ("2026-11-10", "skipped"),
+        ("2026-11-11", "answered"),
+    ]
+    assert (rows[-1]["night"], rows[-1]["check-in"]) == ("2026-11-25", "unanswered")
+    # Times on the person's clock (Berlin), with the offset.
+    assert rows[-1]["sent at (your time)"] == "2026-11-26T07:30:00+01:00"
+    first = rows[1]
     assert (first["cramps"], first["longest cramp"], first["woke up"]) == ("2-3", "1-5 min", "yes")
     assert (first["caffeine after noon"], first["alcohol"], first["twitching"]) == (
-        "1",
-        "0",
+        "yes",
+        "no",
         "none",
     )
     quiet = next(r for r in rows if r["night"] == "2026-11-24")
@@ -406,8 +412,18 @@ async def test_export_tells_when_each_check_in_was_sent_and_answered(world: Worl
     csv_file, json_file = world.emulator.documents(1001)
     rows = list(csv.DictReader(io.StringIO(csv_file.data.decode("utf-8"))))
     assert [
-        (r["night"], r["cramps"], r["sent at (UTC)"], r["answered at (UTC)"]) for r in rows
-    ] == [("2026-11-25", "0", "2026-11-26T06:30:00+00:00", "2026-11-26T08:30:00+00:00")]
+        (
+            r["night"],
+            r["check-in"],
+            r["cramps"],
+            r["sent at (your time)"],
+            r["answered at (your time)"],
+        )
+        for r in rows
+    ] == [
+        ("2026-11-25", "answered", "0", "2026-11-26T07:30:00+01:00", "2026-11-26T09:30:00+01:00"),
+        ("2026-11-26", "skipped", "", "2026-11-27T07:30:00+01:00", ""),
+    ]
     data = json.loads(json_file.data.decode("utf-8"))
     assert [(n["night"], n["status"]) for n in data["diary"]] == [
         ("2026-11-25", "answered"),
