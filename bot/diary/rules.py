@@ -311,13 +311,18 @@ def history_view(entries: Iterable[DiaryRecord], today: date, *, texts: Texts) -
         lines.append(texts.text("history.empty"))
         return "\n".join(lines)
 
-    # Rows end on last night, so the newest week is always complete and the short row is the
-    # oldest one.
-    nights = [first_night + timedelta(days=i) for i in range(HISTORY_NIGHTS)]
-    first_row = HISTORY_NIGHTS % 7 or 7
-    rows = [nights[:first_row]] + [nights[i : i + 7] for i in range(first_row, HISTORY_NIGHTS, 7)]
-    for row in rows:
-        strip = "".join(night_symbol(shown.get(n)) for n in row)
+    # Whole weeks ending on last night, so every row has seven nights and the columns line
+    # up; the oldest week reaches back before the window rather than being cut. Weeks with
+    # no entry are left out, except the newest one.
+    weeks = -(-HISTORY_NIGHTS // 7)
+    start = last_night - timedelta(days=7 * weeks - 1)
+    known = {e.night: e.answers for e in _upto(entries, last_night) if e.night >= start}
+    for week in range(weeks):
+        row = [start + timedelta(days=7 * week + i) for i in range(7)]
+        newest = week == weeks - 1
+        if not newest and not any(cramp_count(known.get(n) or {}) is not None for n in row):
+            continue
+        strip = " ".join(night_symbol(known.get(n)) for n in row)
         dates = texts.text("history.row", start=short_date(row[0]), end=short_date(row[-1]))
         lines.append(f"<code>{strip}</code>  {dates}")
     lines.append(texts.text("history.legend"))

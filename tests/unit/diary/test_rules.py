@@ -246,7 +246,8 @@ def test_weakness_question_at_most_once_a_week() -> None:
 
 def test_history_strip_and_counts() -> None:
     entries = [
-        Entry(date(2025, 2, 28), full(1)),  # before the 30 nights: not shown, not counted
+        # Before the 30 nights: not counted, but its week is shown whole, not cut.
+        Entry(date(2025, 2, 28), full(1)),
         Entry(date(2025, 3, 1), full(0)),
         Entry(date(2025, 3, 3), full(1, longest="1_5", woke=True)),
         Entry(date(2025, 3, 4), full(4, longest="lt1", woke=False)),
@@ -257,11 +258,12 @@ def test_history_strip_and_counts() -> None:
     view = history_view(entries, date(2025, 3, 31), texts=TEXTS)
     assert view.splitlines() == [
         "<b>Your last 30 nights</b>",
-        "<code>○·</code>  1 Mar – 2 Mar",
-        "<code>●◉·····</code>  3 Mar – 9 Mar",
-        "<code>◉······</code>  10 Mar – 16 Mar",
-        "<code>·······</code>  17 Mar – 23 Mar",
-        "<code>······○</code>  24 Mar – 30 Mar",
+        # Seven columns in every row; the week of 17-23 March has no entry (a skip is not
+        # one) and is left out; the newest week is always there.
+        "<code>· · · · ● ○ ·</code>  24 Feb – 2 Mar",
+        "<code>● ◉ · · · · ·</code>  3 Mar – 9 Mar",
+        "<code>◉ · · · · · ·</code>  10 Mar – 16 Mar",
+        "<code>· · · · · · ○</code>  24 Mar – 30 Mar",
         "· no entry   ○ no cramps   ● cramps   ◉ 4 or more, or over 10 minutes",
         "",
         "Nights recorded: 5 of 30",
