@@ -67,6 +67,11 @@ def default_content_dir() -> Path:
 # Parsing each file
 
 
+def named(where: str, ident: str) -> str:
+    """ "rules[9] (calf)": the place in the file and the id, when the id is a good one."""
+    return f"{where} ({ident})" if ident and ID_RE.match(ident) else where
+
+
 def _parse_causes(data: Any, r: Reader) -> tuple[list[Cause], dict[str, str]]:
     top = r.mapping(data, "", ["causes"], ["twitches_only"])
     causes: list[Cause] = []
@@ -200,8 +205,9 @@ def _parse_triage_top(data: Any, r: Reader) -> _Triage:
         item = r.mapping(raw, where, ["id", "level", "when"], ["text", "unless_shown"])
         if item is None:
             continue
-        rule_ids.append((f"{where}.id", r.ident(item, where)))
-        result.raw_rules.append((where, item))
+        rid = r.ident(item, where)
+        rule_ids.append((f"{where}.id", rid))
+        result.raw_rules.append((named(where, rid), item))
     r.duplicates(rule_ids, "rule")
     return result
 
@@ -231,6 +237,8 @@ def _parse_questions(
             continue
         qid = r.ident(item, where)
         ids.append((f"{where}.id", qid))
+        # Named by id too, so a message is found without counting entries.
+        where = named(where, qid)
         kind = item.get("kind")
         if "kind" in item and kind not in ("single", "multi"):
             r.error(f"{where}.kind", f"must be single or multi, not {kind!r}")

@@ -132,7 +132,8 @@ def test_broken_content_prints_each_problem(tmp_path: Path) -> None:
     assert run_check(directory, out=out) == 1
     assert (
         out.getvalue()
-        == "content/texts.yaml: line 2, column 7: mapping values are not allowed here\n"
+        == "content/texts.yaml: line 2, column 7: mapping values are not allowed here. A text "
+        "on this line contains ': ': put the whole text in double quotes.\n"
     )
 
 
@@ -341,10 +342,11 @@ def test_broken_fixture_names_each_problem(
     directory = fixture_content(tmp_path, "content_broken")
     assert main(["check-content", "--content", str(directory)]) == 1
     assert capsys.readouterr().out.splitlines() == [
-        "content_broken/questions.yaml: questions[1].options[1].points.strian: "
+        "content_broken/questions.yaml: questions[1] (often).options[1].points.strian: "
         "unknown cause 'strian'",
-        "content_broken/questions.yaml: questions[2].options[1].flags: unknown flag 'hot'",
-        "content_broken/questions.yaml: questions[3].ask_if.any: unknown option 'heet' of "
+        "content_broken/questions.yaml: questions[2] (lately).options[1].flags: "
+        "unknown flag 'hot'",
+        "content_broken/questions.yaml: questions[3] (drink).ask_if.any: unknown option 'heet' of "
         "question 'lately'",
         "content_broken/triage.yaml: flags.heat: no option sets this flag, so rules using it "
         "never fire",
@@ -357,7 +359,8 @@ def test_yaml_syntax_error_names_line_and_column(
     directory = fixture_content(tmp_path, "content_syntax")
     assert main(["check-content", "--content", str(directory)]) == 1
     assert capsys.readouterr().out == (
-        "content_syntax/questions.yaml: line 7, column 11: mapping values are not allowed here\n"
+        "content_syntax/questions.yaml: line 7, column 11: mapping values are not allowed here. "
+        "A text on this line contains ': ': put the whole text in double quotes.\n"
     )
 
 
@@ -393,7 +396,7 @@ def test_content_in_the_current_directory_is_named_without_a_folder(
     monkeypatch.chdir(directory)
     assert main(["check-content", "--content", "."]) == 1
     assert capsys.readouterr().out.splitlines()[0] == (
-        "questions.yaml: questions[1].options[1].points.strian: unknown cause 'strian'"
+        "questions.yaml: questions[1] (often).options[1].points.strian: unknown cause 'strian'"
     )
 
 
@@ -406,7 +409,7 @@ def test_content_outside_the_current_directory_is_named_as_given(
     monkeypatch.chdir(elsewhere)
     assert main(["check-content", "--content", str(directory)]) == 1
     assert capsys.readouterr().out.splitlines()[0] == (
-        f"{directory}/questions.yaml: questions[1].options[1].points.strian: "
+        f"{directory}/questions.yaml: questions[1] (often).options[1].points.strian: "
         "unknown cause 'strian'"
     )
 
