@@ -8,7 +8,6 @@ import contextlib
 import logging
 import os
 import signal
-import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,20 +50,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def check_database_path(path: Path) -> None:
     """Fail early, in one line, when the database cannot be created or opened."""
-    if path.is_dir():
-        raise ConfigError(f"CRAMP_BOT_DB points to a directory, not a file: {path}")
-    if not path.parent.exists():
-        raise ConfigError(f"CRAMP_BOT_DB: the folder {path.parent} does not exist.")
+    from bot.storage import StorageError, probe_database
+
     try:
-        connection = sqlite3.connect(path)
-        try:
-            connection.execute("PRAGMA user_version").fetchone()
-        finally:
-            connection.close()
-    except sqlite3.Error as error:
-        raise ConfigError(
-            f"CRAMP_BOT_DB: cannot open {path} as an SQLite database ({error})."
-        ) from None
+        probe_database(path)
+    except StorageError as error:
+        raise ConfigError(f"CRAMP_BOT_DB: {error}") from None
 
 
 async def _serve(settings: Settings) -> int:

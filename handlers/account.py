@@ -1,17 +1,27 @@
-"""Welcome and consent, /check, /help, /privacy and /delete."""
+"""Welcome and consent, /check, /help, /privacy and /delete on Telegram.
+
+What these mean is decided in bot.account.flow; this module shows it and moves the one live
+questionnaire message.
+"""
 
 from __future__ import annotations
 
 import logging
-import re
-from datetime import UTC, datetime, timedelta
 
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.account.callbacks import (
+    DELETE_PATTERN,
+    START_PATTERN,
+    AfterConsent,
+    DeletePress,
+    StartPress,
+)
+from bot.account.flow import Account
 from bot.questionnaire.flow import Questionnaire
-from bot.ui import Button, Screen
+from bot.ui import Screen
 from handlers.common import (
     AnyApp,
     Context,
@@ -25,34 +35,24 @@ from handlers.common import (
 
 log = logging.getLogger(__name__)
 
-_START_RE = re.compile(
-    r"^s1:(agree(?::(?P<then>reminders))?|restart|check|continue:[0-9]{1,10})$"
-)
-# Where a person asked to go before agreeing: after consent they land there, not in the
-# questionnaire. The welcome's button carries it.
-REMINDERS_AFTER_CONSENT = "reminders"
-# The prompt's minute (UTC epoch minutes) rides along, so an old confirmation cannot delete.
-_DELETE_RE = re.compile(r"^x1:(yes|no):([0-9]{1,12})$")
-DELETE_VALID = timedelta(hours=1)
-
 
 def questionnaire(context: Context) -> Questionnaire:
     d = deps(context)
     return Questionnaire(d.content, d.storage, d.clock)
 
 
-def welcome_screen(context: Context, then: str | None = None) -> Screen:
-    content = deps(context).content
-    data = "s1:agree" if then is None else f"s1:agree:{then}"
-    return Screen(
-        content.text("start.welcome"),
-        ((Button(content.raw_text("start.agree_button"), data),),),
-    )
+def account(context: Context) -> Account:
+    d = deps(context)
+    return Account(d.content, d.storage, d.clock)
 
 
-async def _go_on(context: Context, user_id: int, chat_id: int, then: str | None) -> bool:
+def welcome_screen(context: Context, then: AfterConsent | None = None) -> Screen:
+    return account(context).welcome(then=then)
+
+
+async def _go_on(context: Context, user_id: int, chat_id: int, then: AfterConsent | None) -> bool:
     """After consent: where the person asked to go first. False: nowhere in particular."""
-    if then != REMINDERS_AFTER_CONSENT:
+    if then != "reminders":
         return False
     # Imported here: the reminders handlers show this module's welcome screen.
     from handlers.reminders import show_reminders
@@ -74,31 +74,22 @@ async def retire_message(context: Context, chat_id: int, message_id: int | None,
 
 async def begin_questionnaire(context: Context, user_id: int, chat_id: int) -> None:
     """Start a fresh assessment (earlier finished ones stay) in a new message."""
-    d = deps(context)
-    previous = await d.storage.get_open_assessment(user_id)
-    started, screen = await questionnaire(context).start(user_id)
+    flow = questionnaire(context)
+    previous = await flow.open(user_id)
+    started, screen = await flow.start(user_id)
     sent = await send_screen(context, chat_id, screen)
-    await d.storage.set_message_id(started.id, sent.message_id)
+    await questionnaire(context).shown_in(started.id, sent.message_id)
     if previous is not None:
         await retire_message(context, chat_id, previous.message_id, "start.abandoned")
 
 
 async def offer_or_begin(context: Context, user_id: int, chat_id: int) -> None:
     """A person with an unfinished questionnaire chooses to continue or start over."""
-    d = deps(context)
-    current = await d.storage.get_open_assessment(user_id)
-    if current is None:
+    offer = await account(context).resume_offer(user_id)
+    if offer is None:
         await begin_questionnaire(context, user_id, chat_id)
         return
-    content = d.content
-    screen = Screen(
-        content.text("start.resume"),
-        (
-            (Button(content.raw_text("start.continue_button"), f"s1:continue:{current.id}"),),
-            (Button(content.raw_text("start.restart_button"), "s1:restart"),),
-        ),
-    )
-    await send_screen(context, chat_id, screen)
+    await send_screen(context, chat_id, offer.screen)
 
 
 async def _consented(update: Update, context: Context) -> tuple[int, int] | None:
@@ -106,9 +97,7 @@ async def _consented(update: Update, context: Context) -> tuple[int, int] | None
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return None
-    d = deps(context)
-    known = await d.storage.upsert_user(user.id, chat.id, d.clock.now())
-    if known.consented_at is None:
+    if not await account(context).arrive(user.id, chat.id):
         await send_screen(context, chat.id, welcome_screen(context))
         return None
     return user.id, chat.id
@@ -124,10 +113,9 @@ async def start_command(update: Update, context: Context) -> None:
 async def check_again(context: Context, user_id: int, chat_id: int) -> None:
     """A new questionnaire, unless answers of an unfinished one would be thrown away: then
     the person chooses (an old "Start again" button must not silently discard them)."""
-    d = deps(context)
-    current = await d.storage.get_open_assessment(user_id)
-    if current is not None and await d.storage.get_answers(current.id):
-        await offer_or_begin(context, user_id, chat_id)
+    offer = await account(context).offer_before_new(user_id)
+    if offer is not None:
+        await send_screen(context, chat_id, offer.screen)
         return
     await begin_questionnaire(context, user_id, chat_id)
 
@@ -146,63 +134,50 @@ async def start_button(update: Update, context: Context) -> None:
     if query is None or user is None or chat is None or query.data is None:
         return
     d = deps(context)
-    match = _START_RE.match(query.data)
-    if match is None:
+    press = StartPress.parse(query.data)
+    if press is None:
         await answer_query(query, d.content.raw_text("stale.button_only"))
         return
-    action = match.group(1)
-    then = match.group("then")
-    known = await d.storage.upsert_user(user.id, chat.id, d.clock.now())
-    if action.startswith("agree"):
+    acct = account(context)
+    pressed = query.message.message_id if query.message is not None else None
+    if press.action == "agree":
         await answer_query(query)
-        if known.consented_at is not None:
-            # A second tap on the welcome button: carry on where they are instead of restarting.
-            if query.message is not None:
-                await edit_screen(
-                    context,
-                    chat.id,
-                    query.message.message_id,
-                    Screen(d.content.text("start.welcome")),
-                )
-            if not await _go_on(context, user.id, chat.id, then):
-                await offer_or_begin(context, user.id, chat.id)
-            return
-        await d.storage.set_consent(user.id, d.clock.now())
-        if query.message is not None:
+        agreed = await acct.agree(user.id, chat.id)
+        if pressed is not None:
             # Keep the disclaimer readable but take the button away.
-            await edit_screen(
-                context, chat.id, query.message.message_id, Screen(d.content.text("start.welcome"))
-            )
-        if not await _go_on(context, user.id, chat.id, then):
+            await edit_screen(context, chat.id, pressed, acct.welcome(with_button=False))
+        if await _go_on(context, user.id, chat.id, press.then):
+            return
+        if agreed == "again":
+            # A second tap on the welcome button: carry on where they are instead of restarting.
+            await offer_or_begin(context, user.id, chat.id)
+        else:
             await begin_questionnaire(context, user.id, chat.id)
         return
-    if known.consented_at is None:
+    if not await acct.arrive(user.id, chat.id):
         await answer_query(query, d.content.raw_text("start.consent_first"))
         await send_screen(context, chat.id, welcome_screen(context))
         return
-    if action.startswith("continue:"):
-        current = await d.storage.get_open_assessment(user.id)
-        if current is None or current.id != int(action.split(":")[1]):
+    if press.action == "continue":
+        current = await acct.to_continue(user.id, press)
+        if current is None:
             await answer_query(query, d.content.raw_text("stale.button"))
             await offer_or_begin(context, user.id, chat.id)
             return
         await answer_query(query)
         screen = await questionnaire(context).screen_for(current)
         # Move the questionnaire down to where the person is now reading.
-        message_id = query.message.message_id if query.message is not None else None
-        shown = await edit_or_send(context, chat.id, message_id, screen)
-        await d.storage.set_message_id(current.id, shown)
+        shown = await edit_or_send(context, chat.id, pressed, screen)
+        await questionnaire(context).shown_in(current.id, shown)
         if current.message_id != shown:
             await retire_message(context, chat.id, current.message_id, "start.moved")
         return
     await answer_query(query)
-    if action == "check":
+    if press.action == "check":
         await check_again(context, user.id, chat.id)
         return
-    if query.message is not None and action == "restart":
-        await edit_screen(
-            context, chat.id, query.message.message_id, Screen(d.content.text("start.restarted"))
-        )
+    if pressed is not None:
+        await edit_screen(context, chat.id, pressed, Screen(d.content.text("start.restarted")))
     await begin_questionnaire(context, user.id, chat.id)
 
 
@@ -221,16 +196,7 @@ async def delete_command(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    d = deps(context)
-    minute = int(d.clock.now().timestamp() // 60)
-    screen = Screen(
-        d.content.text("delete.confirm"),
-        (
-            (Button(d.content.raw_text("delete.yes_button"), f"x1:yes:{minute}"),),
-            (Button(d.content.raw_text("delete.no_button"), f"x1:no:{minute}"),),
-        ),
-    )
-    await send_screen(context, chat.id, screen)
+    await send_screen(context, chat.id, account(context).delete_prompt())
 
 
 async def delete_button(update: Update, context: Context) -> None:
@@ -239,26 +205,16 @@ async def delete_button(update: Update, context: Context) -> None:
     user, chat = update.effective_user, update.effective_chat
     if query is None or user is None or chat is None or query.data is None:
         return
-    d = deps(context)
-    match = _DELETE_RE.match(query.data)
-    if match is None:
-        await answer_query(query, d.content.raw_text("stale.button_only"))
+    press = DeletePress.parse(query.data)
+    if press is None:
+        await answer_query(query, deps(context).content.raw_text("stale.button_only"))
         return
     await answer_query(query)
-    asked = datetime.fromtimestamp(int(match.group(2)) * 60, UTC)
-    if not timedelta(0) <= d.clock.now() - asked <= DELETE_VALID + timedelta(minutes=1):
-        text = d.content.text("delete.expired")
-    elif match.group(1) == "yes":
-        await d.storage.delete_user(user.id)
-        text = d.content.text("delete.done")
-    elif await d.storage.get_user(user.id) is None:
-        text = d.content.text("delete.nothing")  # deleted from another prompt meanwhile
-    else:
-        text = d.content.text("delete.cancelled")
+    screen = await account(context).delete(user.id, press)
     if query.message is not None:
-        await edit_or_send(context, chat.id, query.message.message_id, Screen(text))
+        await edit_or_send(context, chat.id, query.message.message_id, screen)
     else:
-        await reply_text(update, context, text)
+        await reply_text(update, context, screen.text)
 
 
 def register(application: AnyApp) -> None:
@@ -267,5 +223,5 @@ def register(application: AnyApp) -> None:
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("privacy", privacy_command))
     application.add_handler(CommandHandler("delete", delete_command))
-    application.add_handler(CallbackQueryHandler(start_button, pattern=r"^s1:"))
-    application.add_handler(CallbackQueryHandler(delete_button, pattern=r"^x1:"))
+    application.add_handler(CallbackQueryHandler(start_button, pattern=START_PATTERN))
+    application.add_handler(CallbackQueryHandler(delete_button, pattern=DELETE_PATTERN))

@@ -13,13 +13,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, JobQueue
 
 from bot.content.model import Content
 from bot.diary.dispatcher import ReminderDispatcher, SendFn, SendOutcome, SendResult
-from bot.diary.flow import CheckinFlow, user_zone
+from bot.diary.flow import CheckinFlow
 from bot.diary.reminders import ReminderSettings
 from bot.storage import User
 from bot.wiring.deps import Deps, get_deps
@@ -34,9 +33,7 @@ __all__ = [
     "on_startup",
     "register",
     "reminder_tick",
-    "resume_after_unblock",
     "texts_of",
-    "user_zone",  # where handlers and tests have always found it; it lives in the core now
 ]
 
 log = logging.getLogger(__name__)
@@ -70,9 +67,7 @@ def make_sender(application: AnyApp) -> SendFn:
             message = await application.bot.send_message(
                 user.chat_id,
                 screen.text,
-                parse_mode=ParseMode.HTML,
                 reply_markup=markup(screen),
-                disable_web_page_preview=True,
                 rate_limit_args=NO_RETRY,
             )
         except Forbidden:
@@ -109,19 +104,14 @@ async def reminder_tick(context: Context) -> None:
         )  # fmt: skip
 
 
-async def resume_after_unblock(context: Context, user_id: int) -> None:
-    """A person who unblocked the bot and had reminders on gets them back from next morning."""
-    d = deps(context)
-    await ReminderSettings(d.content, d.storage, d.clock).resume(user_id)
-
-
 async def on_startup(application: AnyApp) -> None:
     """The dispatcher, and ONE repeating job for everybody (no job per user)."""
     d = get_deps(application)
     d.dispatcher = ReminderDispatcher(
         d.storage, d.clock, make_sender(application), rate_per_second=d.settings.send_rate
     )
-    application.bot_data["on_unblocked"] = resume_after_unblock
+    # A person who unblocked the bot and had reminders on gets them back from next morning.
+    d.on_unblocked = ReminderSettings(d.content, d.storage, d.clock).resume
     limiter = application.bot.rate_limiter
     if isinstance(limiter, RetryAfterLimiter):
         limiter.on_interactive_send = d.dispatcher.note_interactive_send

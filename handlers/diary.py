@@ -67,6 +67,7 @@ async def export_command(update: Update, context: Context) -> None:
             document=diary_csv(nights, user_zone(known)),
             filename=CSV_NAME,
             caption=d.content.raw_text("export.caption.csv"),
+            parse_mode=None,  # captions are plain text, unlike every message
         )
     user_row: dict[str, Any] = dataclasses.asdict(known)
     user_row.pop("awaiting", None)  # a passing conversation state, not data about them
@@ -79,6 +80,7 @@ async def export_command(update: Update, context: Context) -> None:
         document=document,
         filename=JSON_NAME,
         caption=d.content.raw_text("export.caption.everything"),
+        parse_mode=None,
     )
     if not answered:
         key = "export.no_answered_nights" if nights else "export.no_diary"

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.diary.flow import SKIPPED
-from bot.diary.reminders import AWAIT_TIME, AWAIT_ZONE
+from bot.diary.reminders import Awaiting
 from bot.questionnaire.typed import sounds_like_cramp_now
 from handlers.common import (
     TEXT_HOOKS_KEY,
@@ -37,16 +37,18 @@ async def other_message(update: Update, context: Context) -> None:
         return
     d = deps(context)
     known = await d.storage.get_user(user.id)
-    awaiting = known.awaiting if known is not None and known.consented_at else None
+    awaiting = (
+        Awaiting.decode(known.awaiting) if known is not None and known.consented_at else None
+    )
     message = update.effective_message
     typed = message.text if message is not None and message.text else ""
     if sounds_like_cramp_now(typed):
         # What helps during a cramp comes first, with the emergency line and the way on.
         await reply_text(update, context, d.content.text("hint.cramp_now"))
         return
-    if awaiting == AWAIT_TIME:
+    if awaiting is not None and awaiting.what == "time":
         key = "hint.type_time"  # a sticker or photo while a typed time is awaited
-    elif awaiting is not None and awaiting.startswith(AWAIT_ZONE):
+    elif awaiting is not None:
         key = "hint.type_zone"
     elif await d.storage.get_open_assessment(user.id) is not None:
         key = "hint.use_buttons"

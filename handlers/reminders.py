@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.diary.reminders import Outcome, ReminderSettings, parse_reminder_data
-from handlers.account import REMINDERS_AFTER_CONSENT, welcome_screen
+from handlers.account import welcome_screen
 from handlers.common import (
     AnyApp,
     Context,
@@ -41,7 +41,7 @@ def reminder_settings(context: Context) -> ReminderSettings:
 
 async def _show(context: Context, chat_id: int, pressed: int | None, outcome: Outcome) -> None:
     if outcome.consent_first:
-        await send_screen(context, chat_id, welcome_screen(context, REMINDERS_AFTER_CONSENT))
+        await send_screen(context, chat_id, welcome_screen(context, "reminders"))
     elif outcome.screen is None:
         return
     elif outcome.new_message:

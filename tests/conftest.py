@@ -13,14 +13,13 @@ import pytest
 
 from bot.clock import MovableClock
 from bot.config import Settings
-from bot.content.load import load_content
 from bot.content.model import Content
 from bot.fakeapi.emulator import BotApiEmulator
 from bot.fakeapi.http import FakeBotApiServer
 from bot.storage import Storage
 from bot.wiring.app import build_application, running
 from bot.wiring.deps import Deps
-from tests.harness import START, World
+from tests.harness import START, World, real_content
 
 # As in production (bot.cli.main): durations from python-telegram-bot come as timedelta.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -47,7 +46,7 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def content() -> Content:
-    return load_content()
+    return real_content()
 
 
 WorldFactory = Callable[..., Any]

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from bot.clock import MovableClock
+from bot.content.load import load_content
 from bot.content.model import Content
 from bot.fakeapi.conversation import (
     IDLE_TURNS,
@@ -46,6 +48,7 @@ __all__ = [
     "application_idle",
     "calm_presses",
     "pick_button",
+    "real_content",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +74,12 @@ CALM: dict[str, tuple[str, ...]] = {
     "caffeine": ("low",),
     "lately": ("none",),
 }
+
+
+@cache
+def real_content() -> Content:
+    """The bundled content, loaded and validated once per test run: the one way tests get it."""
+    return load_content()
 
 
 def calm_presses(content: Content, answers: dict[str, tuple[str, ...]] = CALM) -> list[list[str]]:

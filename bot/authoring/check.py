@@ -16,8 +16,8 @@ from typing import Any, TextIO
 from bot.content import conditions as cond
 from bot.content.load import default_content_dir, load_content
 from bot.content.model import LEVEL_RANKS, Content, ContentError, Question
+from bot.content.reachability import candidate_answers
 from bot.content.reader import Problems, Reader, read_yaml, rel_path, shown_dir, yes_no_problem
-from bot.content.validate import candidate_answers
 from bot.questionnaire import logic
 
 CASES_FILE = "triage_cases.yaml"

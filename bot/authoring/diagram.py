@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.authoring.report import describe_condition, quoted
 from bot.content.model import LEVEL_RANKS, SELF_CARE, Content, Question
-from bot.content.validate import satisfiable
+from bot.content.reachability import satisfiable
 from bot.questionnaire import logic
 
 RESULT = "result"

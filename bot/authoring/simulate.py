@@ -29,7 +29,7 @@ from itertools import combinations
 
 from bot.content import conditions as cond
 from bot.content.model import LEVEL_RANKS, Content, Option, Question
-from bot.content.validate import candidate_answers
+from bot.content.reachability import candidate_answers
 from bot.questionnaire import logic
 
 Answer = tuple[str, ...]

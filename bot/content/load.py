@@ -29,8 +29,10 @@ from bot.content.model import (
     Level,
     Option,
     Question,
+    QuestionKind,
     Rule,
 )
+from bot.content.reachability import satisfiable
 from bot.content.reader import (
     ID_RE,
     Problems,
@@ -47,11 +49,9 @@ from bot.content.validate import (
     check_flags_used,
     check_stops,
     max_points,
-    satisfiable,
 )
-from bot.ui import MAX_BUTTON, MAX_CALLBACK_DATA
-
-WIDEST_ASSESSMENT_ID = 9_999_999_999
+from bot.questionnaire import callbacks
+from bot.ui import MAX_BUTTON
 
 
 def default_content_dir() -> Path:
@@ -239,19 +239,19 @@ def _parse_questions(
         ids.append((f"{where}.id", qid))
         # Named by id too, so a message is found without counting entries.
         where = named(where, qid)
-        kind = item.get("kind")
-        if "kind" in item and kind not in ("single", "multi"):
-            r.error(f"{where}.kind", f"must be single or multi, not {kind!r}")
-            kind = "single"
+        raw_kind = item.get("kind")
+        kind: QuestionKind = "multi" if raw_kind == "multi" else "single"
+        if "kind" in item and raw_kind not in ("single", "multi"):
+            r.error(f"{where}.kind", f"must be single or multi, not {raw_kind!r}")
         options = _parse_options(
-            item.get("options"), f"{where}.options", str(kind), r, cause_ids, flag_ids
+            item.get("options"), f"{where}.options", kind, r, cause_ids, flag_ids
         )
         if kind == "multi" and options and all(option.exclusive for option in options):
             r.error(f"{where}.options", "a multi-select needs options that can be ticked")
         questions.append(
             Question(
                 id=qid,
-                kind=str(kind),
+                kind=kind,
                 text=r.text(item, "text", where),
                 short=r.text(item, "short", where),
                 options=tuple(options),
@@ -438,13 +438,9 @@ def load_content(directory: Path | None = None) -> Content:
             )
     for i, question in enumerate(questions):
         for j, option in enumerate(question.options):
-            data = f"q1:{WIDEST_ASSESSMENT_ID}:{question.id}:{option.id}:1"
-            if len(data.encode()) > MAX_CALLBACK_DATA:
-                qr.error(
-                    f"questions[{i}].options[{j}].id",
-                    f"callback data '{data}' is {len(data.encode())} bytes, "
-                    f"over Telegram's {MAX_CALLBACK_DATA}",
-                )
+            too_long = callbacks.widest(question.id, option.id)
+            if too_long is not None:
+                qr.error(f"questions[{i}].options[{j}].id", too_long)
             # The renderer prefixes a mark such as "✓ " to a chosen option.
             if len(option.label) + 2 > MAX_BUTTON:
                 qr.error(

@@ -11,6 +11,7 @@ import html
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Literal
 
 from bot.content.conditions import Condition
 
@@ -34,6 +35,10 @@ class ContentError(Exception):
         self.warnings = list(warnings)
 
 
+# One answer, or any number of ticks (with exclusive options such as "None of these").
+QuestionKind = Literal["single", "multi"]
+
+
 @dataclass(frozen=True)
 class Option:
     id: str
@@ -47,7 +52,7 @@ class Option:
 @dataclass(frozen=True)
 class Question:
     id: str
-    kind: str  # "single" | "multi"
+    kind: QuestionKind
     text: str
     short: str
     options: tuple[Option, ...]

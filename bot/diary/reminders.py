@@ -29,6 +29,7 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.clock import Clock
@@ -56,9 +57,7 @@ from bot.ui import MAX_CALLBACK_DATA, Button, Screen
 PREFIX = "r1"
 PICKER_TIMES: tuple[time, ...] = tuple(time(h, m) for h in range(6, 11) for m in (0, 30))[:-1]
 PAUSE_DAYS = {"p3": 3, "p7": 7}
-AWAIT_TIME = "time"
 MORNING_FROM, MORNING_UNTIL = time(4, 0), time(14, 0)
-AWAIT_ZONE = "zone:"  # + HHMM
 
 _SIMPLE = frozenset({"offer", "time", "tt", "zone", "on", "off", "p3", "p7"})
 _WITH_TIME = frozenset({"t", "zs", "zt"})
@@ -86,6 +85,35 @@ def hhmm(local: time) -> str:
 def _parse_hhmm(text: str) -> time | None:
     match = _HHMM.fullmatch(text)
     return None if match is None else time(int(match.group(1)), int(match.group(2)))
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """Which typed input the bot waits for from a person: a time, or the zone for a time they
+    already chose. Stored in users.awaiting as "time" or "zone:HHMM"."""
+
+    what: Literal["time", "zone"]
+    at: time | None = None
+
+    def encode(self) -> str:
+        return f"zone:{hhmm(self.at)}" if self.what == "zone" and self.at else "time"
+
+    @classmethod
+    def decode(cls, raw: str | None) -> Awaiting | None:
+        """None for nothing awaited, and for a value this version does not know."""
+        if raw == "time":
+            return cls("time")
+        if raw is not None and raw.startswith("zone:"):
+            chosen = _parse_hhmm(raw.removeprefix("zone:"))
+            return cls("zone", chosen) if chosen is not None else None
+        return None
+
+
+AWAIT_TIME = Awaiting("time")
+
+
+def awaiting_zone(local: time) -> str:
+    return Awaiting("zone", local).encode()
 
 
 def parse_reminder_data(data: str) -> ReminderPress | None:
@@ -317,14 +345,15 @@ class ReminderSettings:
         if known is None or known.awaiting is None or known.consented_at is None:
             return None
         typed = text.strip()
-        if known.awaiting == AWAIT_TIME:
+        awaiting = Awaiting.decode(known.awaiting)
+        if awaiting == AWAIT_TIME:
             local = parse_local_time(typed)
             if local is None:
                 bad = self.content.text("reminders.bad_time", text=typed[:32])
                 return Outcome(Screen(bad), new_message=True, plain=True)
             return Outcome(await self._time_chosen(known, local), new_message=True)
-        if known.awaiting.startswith(AWAIT_ZONE):
-            chosen = _parse_hhmm(known.awaiting.removeprefix(AWAIT_ZONE))
+        if awaiting is not None and awaiting.what == "zone":
+            chosen = awaiting.at
             if chosen is not None:
                 tz = resolve_timezone(typed)
                 if tz is None and parse_local_time(typed) is not None:
@@ -392,11 +421,11 @@ class ReminderSettings:
         settings = _settings(user)
         if _is_active(user) and settings is not None:
             return await self._save(user, local, settings[1])
-        await self.storage.set_awaiting(user.user_id, AWAIT_ZONE + hhmm(local))
+        await self.storage.set_awaiting(user.user_id, awaiting_zone(local))
         return zone_screen(self.content, local, user.timezone)
 
     async def _time_picker(self, user: User, *, typing: bool = False) -> Screen:
-        await self.storage.set_awaiting(user.user_id, AWAIT_TIME)
+        await self.storage.set_awaiting(user.user_id, AWAIT_TIME.encode())
         return time_screen(self.content, typing=typing)
 
     async def _turn_on(self, user: User) -> Screen:
@@ -434,7 +463,7 @@ class ReminderSettings:
             settings = _settings(known)
             if settings is None:
                 return await self._time_picker(known)
-            await storage.set_awaiting(known.user_id, AWAIT_ZONE + hhmm(settings[0]))
+            await storage.set_awaiting(known.user_id, awaiting_zone(settings[0]))
             return zone_screen(content, settings[0], None)
         if action == "on":
             return await self._turn_on(known)
@@ -447,7 +476,7 @@ class ReminderSettings:
         assert local is not None  # every other action carries a time (parse_reminder_data)
         if action == "t":
             return await self._time_chosen(known, local)
-        await storage.set_awaiting(known.user_id, AWAIT_ZONE + hhmm(local))
+        await storage.set_awaiting(known.user_id, awaiting_zone(local))
         if action == "zs":
             return zone_screen(content, local, known.timezone)
         if action == "zt":

@@ -19,10 +19,12 @@ The answers of one night (written by bot/checkin.py):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
+
+from bot.content.model import LEVEL_RANKS
 
 # --- vocabulary shared with bot/checkin.py and bot/export.py -----------------------------------
 
@@ -32,7 +34,8 @@ TWITCH: tuple[str, ...] = ("none", "one", "many")
 FACTORS: tuple[str, ...] = ("caffeine", "alcohol", "exercise", "stress", "lowfluid", "newmed")
 NO_FACTOR = "none"  # the exclusive "none of these" toggle; never counted as a factor
 
-LEVELS: tuple[str, ...] = ("self_care", "see_doctor", "urgent", "emergency")  # low to high
+# The urgency ladder of the questionnaire, low to high: a diary warning speaks the same levels.
+LEVELS: tuple[str, ...] = tuple(sorted(LEVEL_RANKS, key=LEVEL_RANKS.__getitem__))
 ALWAYS_SHOWN_LEVELS = frozenset({"urgent", "emergency"})
 
 HISTORY_NIGHTS = 30
@@ -422,7 +425,3 @@ def insights_view(entries: Iterable[DiaryRecord], *, texts: Texts) -> str:
     lines.append("")
     lines.append(f"<i>{texts.text('insights.chance')}</i>")
     return "\n".join(lines)
-
-
-def highest_level(warnings: Sequence[DiaryWarning]) -> str:
-    return max((w.level for w in warnings), key=LEVELS.index, default="self_care")

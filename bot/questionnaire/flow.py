@@ -7,13 +7,14 @@ and a press delivered twice never counts twice.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.account.callbacks import RESTART
 from bot.clock import Clock
 from bot.content.model import Content
 from bot.questionnaire import logic
+from bot.questionnaire.callbacks import BACK, DONE, KEEP, UNDO, QuestionPress
 from bot.questionnaire.render import render_question
 from bot.questionnaire.result import (
     NOTES,
@@ -26,32 +27,6 @@ from bot.questionnaire.result import (
 from bot.questionnaire.result import parse_press as parse_result_press
 from bot.storage import Assessment, Storage
 from bot.ui import Button, Screen
-
-_PRESS_RE = re.compile(
-    r"^q1:(?P<aid>[0-9]{1,10}):(?P<qid>[a-z0-9_]{1,16}):"
-    r"(?P<opt>[a-z0-9_]{1,16}|~done|~back|~undo|~keep)(?::(?P<state>[01]))?$"
-)
-
-
-@dataclass(frozen=True)
-class Press:
-    assessment_id: int
-    question_id: str
-    option: str
-    state: bool | None  # multi-select toggles carry the wanted state, so a replay is a no-op
-
-
-def parse_press(data: str) -> Press | None:
-    match = _PRESS_RE.match(data)
-    if match is None:
-        return None
-    state = match["state"]
-    return Press(
-        assessment_id=int(match["aid"]),
-        question_id=match["qid"],
-        option=match["opt"],
-        state=None if state is None else state == "1",
-    )
 
 
 @dataclass(frozen=True)
@@ -103,6 +78,17 @@ class Questionnaire:
         )
         return started, render_question(self.content, started.id, first, {})
 
+    async def open(self, user_id: int) -> Assessment | None:
+        """The person's unfinished questionnaire, if any."""
+        return await self.storage.get_open_assessment(user_id)
+
+    async def get(self, assessment_id: int) -> Assessment | None:
+        return await self.storage.get_assessment(assessment_id)
+
+    async def shown_in(self, assessment_id: int, message_id: int) -> None:
+        """Remember the message that now carries the questionnaire: only its buttons count."""
+        await self.storage.set_message_id(assessment_id, message_id)
+
     async def screen_for(self, started: Assessment) -> Screen:
         """The screen an open assessment is on now (after a restart, a stale press, /start)."""
         answers = await self.storage.get_answers(started.id)
@@ -121,12 +107,12 @@ class Questionnaire:
     def updated_screen(self) -> Screen:
         return Screen(
             self.content.text("stale.updated"),
-            ((Button(self.content.raw_text("stale.updated_button"), "s1:restart"),),),
+            ((Button(self.content.raw_text("stale.updated_button"), RESTART),),),
         )
 
     async def press(self, user_id: int, data: str, message_id: int | None) -> Outcome:
         stale = self.content.raw_text("stale.button")
-        press = parse_press(data)
+        press = QuestionPress.parse(data)
         if press is None:
             return await self._stale(user_id, stale)
         started = await self.storage.get_assessment(press.assessment_id)
@@ -140,7 +126,7 @@ class Questionnaire:
             and message_id is not None
             and message_id == started.message_id
         ):
-            if press.option == "~undo":
+            if press.option == UNDO:
                 return await self._undo(user_id, started, press.question_id)
             # The last answer was stored but the result never reached the screen (a failed
             # edit, a crash): a press on the question still showing there brings it back.
@@ -149,7 +135,7 @@ class Questionnaire:
             return Outcome(
                 screen=result_screen(self.content, started.id, result, answers), finished=True
             )
-        if press.option == "~undo":
+        if press.option == UNDO:
             return await self._undo_refused(user_id)
         if started.status != "open" or (
             message_id is not None
@@ -166,18 +152,18 @@ class Questionnaire:
         if press.question_id != started.current_question:
             return Outcome(notice=stale, screen=await self.screen_for(started))
 
-        if press.option == "~back":
+        if press.option == BACK:
             previous = logic.previous_question(self.content, answers, question.id)
             if previous is None:
                 return Outcome(screen=render_question(self.content, started.id, question, answers))
             await self.storage.set_current_question(started.id, previous.id)
             return Outcome(screen=render_question(self.content, started.id, previous, answers))
 
-        if press.option == "~keep":
+        if press.option == KEEP:
             # "No, keep my ticks": the question as it was.
             return Outcome(screen=render_question(self.content, started.id, question, answers))
 
-        if press.option == "~done":
+        if press.option == DONE:
             if question.kind != "multi":
                 return Outcome(notice=stale, screen=await self.screen_for(started))
             chosen = answers.get(question.id, ())

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import html
 
-from bot.content.load import WIDEST_ASSESSMENT_ID
 from bot.content.model import Content, Option, Question
 from bot.questionnaire import logic
+from bot.questionnaire.callbacks import BACK, DONE, KEEP, MAX_ASSESSMENT_ID, QuestionPress
 from bot.questionnaire.logic import Answers
 from bot.ui import MAX_CALLBACK_DATA, MAX_MESSAGE, Button, Screen
 
@@ -23,10 +23,6 @@ UNTICKED = "☐ "
 def _esc(text: str) -> str:
     # Telegram HTML needs only <, > and & escaped; leaving quotes alone keeps texts short.
     return html.escape(text, quote=False)
-
-
-def _data(assessment_id: int, qid: str, tail: str) -> str:
-    return f"q1:{assessment_id}:{qid}:{tail}"
 
 
 def render_question(
@@ -47,27 +43,19 @@ def render_question(
         none = any(option.exclusive for option in question.options)
         parts.append(f"<i>{content.text('q.multi_hint_none' if none else 'q.multi_hint')}</i>")
     chosen = answers.get(question.id, ())
+
+    def press(option: str, state: bool | None = None) -> str:
+        return QuestionPress(assessment_id, question.id, option, state).pack()
+
     if clear_for is not None:
         labels = [o.label for o in question.options if o.id in chosen and not o.exclusive]
-        parts.append(
-            "<b>"
-            + content.text("q.clear_ticks", ticked=", ".join(labels), label=clear_for.label)
-            + "</b>"
-        )
+        ask = content.text("q.clear_ticks", ticked=", ".join(labels), label=clear_for.label)
+        parts.append(f"<b>{ask}</b>")
         return Screen(
             "\n\n".join(parts),
             (
-                (
-                    Button(
-                        content.raw_text("q.clear_yes"),
-                        _data(assessment_id, question.id, f"{clear_for.id}:1"),
-                    ),
-                ),
-                (
-                    Button(
-                        content.raw_text("q.clear_no"), _data(assessment_id, question.id, "~keep")
-                    ),
-                ),
+                (Button(content.raw_text("q.clear_yes"), press(clear_for.id, True)),),
+                (Button(content.raw_text("q.clear_no"), press(KEEP)),),
             ),
         )
 
@@ -79,21 +67,19 @@ def render_question(
                 (
                     Button(
                         (TICKED if ticked else UNTICKED) + option.label,
-                        _data(assessment_id, question.id, f"{option.id}:{0 if ticked else 1}"),
+                        press(option.id, not ticked),
                     ),
                 )
             )
         else:
             mark = CHOSEN if option.id in chosen else ""
-            rows.append(
-                (Button(mark + option.label, _data(assessment_id, question.id, option.id)),)
-            )
+            rows.append((Button(mark + option.label, press(option.id)),))
 
     last: list[Button] = []
     if logic.previous_question(content, answers, question.id) is not None:
-        last.append(Button(content.raw_text("q.back"), _data(assessment_id, question.id, "~back")))
+        last.append(Button(content.raw_text("q.back"), press(BACK)))
     if question.kind == "multi":
-        last.append(Button(content.raw_text("q.done"), _data(assessment_id, question.id, "~done")))
+        last.append(Button(content.raw_text("q.done"), press(DONE)))
     if last:
         rows.append(tuple(last))
     return Screen("\n\n".join(parts), tuple(rows))
@@ -107,7 +93,7 @@ def question_screen_problems(content: Content, question: Question) -> list[str]:
     """The question with every option chosen and the widest id: too long, or data too big?"""
     problems: list[str] = []
     everything = {question.id: tuple(option.id for option in question.options)}
-    screen = render_question(content, WIDEST_ASSESSMENT_ID, question, everything)
+    screen = render_question(content, MAX_ASSESSMENT_ID, question, everything)
     if len(screen.text) > MAX_MESSAGE:
         problems.append(
             f"the question screen is {len(screen.text)} characters, over {MAX_MESSAGE}"

@@ -15,15 +15,15 @@ import html
 import re
 from dataclasses import dataclass
 
+from bot.account.callbacks import CHECK_AGAIN
 from bot.content import conditions as cond
-from bot.content.load import WIDEST_ASSESSMENT_ID
 from bot.content.model import SELF_CARE, Content
-from bot.content.validate import satisfiable
+from bot.content.reachability import satisfiable
 from bot.questionnaire import logic
+from bot.questionnaire.callbacks import MAX_ASSESSMENT_ID, UNDO, QuestionPress
 from bot.questionnaire.logic import CauseMatch, Nudge, Result
 from bot.ui import MAX_CALLBACK_DATA, MAX_MESSAGE, Button, Screen
 
-RESTART_DATA = "s1:check"
 REMINDERS_DATA = "r1:offer"
 
 # One phone screen: what the first screen of a result should stay within (rendered text).
@@ -190,7 +190,7 @@ def _summary_buttons(
         )
         for n, match in enumerate(result.causes, start=1)
     ]
-    rows.append((Button(content.raw_text("result.restart_button"), RESTART_DATA),))
+    rows.append((Button(content.raw_text("result.restart_button"), CHECK_AGAIN),))
     rows.append((Button(content.raw_text("result.reminders_button"), REMINDERS_DATA),))
     return tuple(rows)
 
@@ -271,7 +271,7 @@ def _stopped_text(content: Content, result: Result) -> str:
 
 
 def undo_data(assessment_id: int, question_id: str) -> str:
-    return f"q1:{assessment_id}:{question_id}:~undo"
+    return QuestionPress(assessment_id, question_id, UNDO).pack()
 
 
 def render_stopped(
@@ -406,20 +406,20 @@ def worst_result(content: Content, *, stopped: bool) -> Result:
 def worst_result_problems(content: Content) -> list[str]:
     problems = []
     longest = worst_result(content, stopped=False)
-    length = len(render_summary(content, longest, WIDEST_ASSESSMENT_ID).text)
+    length = len(render_summary(content, longest, MAX_ASSESSMENT_ID).text)
     if length > MAX_MESSAGE:
         problems.append(
             f"the longest possible result is {length} characters, over Telegram's "
             f"{MAX_MESSAGE}: shorten cause names, rule texts or level advice"
         )
     for match in longest.causes:
-        screen = render_cause(content, longest, WIDEST_ASSESSMENT_ID, match.cause.id)
+        screen = render_cause(content, longest, MAX_ASSESSMENT_ID, match.cause.id)
         if screen is not None and len(screen.text) > MAX_MESSAGE:
             problems.append(
                 f"the longest possible result is {len(screen.text)} characters, over "
                 f"Telegram's {MAX_MESSAGE}: shorten the explanation or tips of the longest cause"
             )
-    screen = render_summary(content, longest, WIDEST_ASSESSMENT_ID)
+    screen = render_summary(content, longest, MAX_ASSESSMENT_ID)
     for button in screen.all_buttons():
         if len(button.data.encode()) > MAX_CALLBACK_DATA:
             problems.append(

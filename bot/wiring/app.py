@@ -11,9 +11,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 import handlers
@@ -52,6 +53,14 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .token(deps.settings.token)
+        # Every text is Telegram HTML, escaped by the renderers; the privacy and help texts
+        # carry links whose previews would push the answer off the screen.
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
         .concurrent_updates(PerUserUpdateProcessor(256))
         .rate_limiter(RetryAfterLimiter())
         .post_init(on_startup)

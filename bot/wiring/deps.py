@@ -7,6 +7,7 @@ keeping Deps here, not in the factory, is what keeps that graph free of cycles.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,8 @@ class Deps:
     storage: Storage
     clock: Clock
     dispatcher: ReminderDispatcher | None = None
+    # What to do when a person unblocks the bot (set by the check-in feature: reminders back).
+    on_unblocked: Callable[[int], Awaitable[None]] | None = None
 
 
 def get_deps(application: Application[Any, Any, Any, Any, Any, Any]) -> Deps:

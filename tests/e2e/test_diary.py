@@ -35,9 +35,7 @@ def dispatcher(world: World) -> ReminderDispatcher:
 
 async def with_reminders(world: World, user_id: int = 1001) -> TelegramUser:
     """A person who agreed to the welcome message and chose 07:30, Europe/Berlin."""
-    person = world.person(user_id)
-    await world.storage.upsert_user(user_id, user_id, START)
-    await world.storage.set_consent(user_id, START)
+    person = await world.consented(user_id)
     await world.storage.set_reminder(
         user_id, reminder_time="07:30", timezone="Europe/Berlin", next_at=BERLIN_MORNING
     )

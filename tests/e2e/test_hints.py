@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from handlers.checkin import JOB_NAME
-from tests.harness import START, World
+from tests.harness import World
 
 MORNING = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)  # 07:00 in London
 
@@ -13,9 +13,7 @@ MORNING = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)  # 07:00 in London
 async def test_free_text_during_a_morning_check_in_points_to_its_buttons(world: World) -> None:
     for job in world.app.job_queue.get_jobs_by_name(JOB_NAME):
         job.enabled = False
-    alex = world.person()
-    await world.storage.upsert_user(1001, 1001, START)
-    await world.storage.set_consent(1001, START)
+    alex = await world.consented()
     await world.storage.set_reminder(
         1001, reminder_time="07:00", timezone="Europe/London", next_at=MORNING
     )

@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.content.load import load_content
-from tests.harness import TelegramUser, World, calm_presses
+from tests.harness import TelegramUser, World, calm_presses, real_content
 
-CALM = calm_presses(load_content())
+CALM = calm_presses(real_content())
 
 
 async def begin(person: TelegramUser) -> None:

@@ -37,13 +37,6 @@ def dispatcher(world: World) -> ReminderDispatcher:
     return world.deps.dispatcher
 
 
-async def consented(world: World, user_id: int = 1001) -> TelegramUser:
-    person = world.person(user_id)
-    await world.storage.upsert_user(user_id, user_id, START)
-    await world.storage.set_consent(user_id, START)
-    return person
-
-
 async def user_row(world: World, user_id: int = 1001) -> User:
     user = await world.storage.get_user(user_id)
     assert user is not None
@@ -76,7 +69,7 @@ async def test_one_repeating_job_ticks_the_dispatcher(world: World) -> None:
     jobs = world.app.job_queue.jobs()
     assert [job.name for job in jobs] == [JOB_NAME]
     assert jobs[0].job.trigger.interval == timedelta(seconds=60)
-    alex = await consented(world)
+    alex = await world.consented()
     await opt_in_berlin(world, alex)
     world.clock.set(BERLIN_MORNING, frozen=True)
     await jobs[0].run(world.app)
@@ -87,7 +80,7 @@ async def test_one_repeating_job_ticks_the_dispatcher(world: World) -> None:
 
 
 async def test_opt_in_with_buttons_confirms_in_local_time(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await alex.send("/reminders")
     assert "Off" in alex.last_text()
     assert alex.buttons() == ["Turn on"]
@@ -124,7 +117,7 @@ async def test_opt_in_with_buttons_confirms_in_local_time(world: World) -> None:
 
 
 async def test_opt_in_by_typing_with_an_unknown_zone_in_between(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await alex.send("/reminders")
     await alex.press("Turn on")
     await alex.press("Type a time")
@@ -167,7 +160,7 @@ async def test_opt_in_by_typing_with_an_unknown_zone_in_between(world: World) ->
 async def test_typed_zones(
     world: World, typed: str, zone: str, next_utc: datetime, when: str
 ) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await alex.send("/reminders")
     await alex.press("Turn on")
     await alex.send("07:30")
@@ -178,7 +171,7 @@ async def test_typed_zones(
 
 
 async def test_a_typed_time_and_zone_are_understood_after_a_restart(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await alex.send("/reminders")
     await alex.press("Turn on")
     assert (await user_row(world)).awaiting == "time"
@@ -218,7 +211,7 @@ async def test_a_typed_time_and_zone_are_understood_after_a_restart(world: World
 
 
 async def test_the_offer_under_a_result_starts_the_opt_in(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await alex.send("/help")
     answer = await alex.press_data("r1:offer", message_id=alex.last_message().message_id)
     assert answer == ""
@@ -227,7 +220,7 @@ async def test_the_offer_under_a_result_starts_the_opt_in(world: World) -> None:
 
 
 async def test_forged_reminder_buttons_are_out_of_date(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await alex.send("/reminders")
     message = alex.last_message().message_id
     for data in ("r1:z:0730:Mars/Base", "r1:t:2561", "r1:rg:0730:moon", "r1:nope", "r1:z:0730"):
@@ -238,7 +231,7 @@ async def test_forged_reminder_buttons_are_out_of_date(world: World) -> None:
 
 
 async def test_change_time_keeps_the_zone(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await opt_in_berlin(world, alex)
     await alex.send("/reminders")
     await alex.press("Change time")
@@ -249,7 +242,7 @@ async def test_change_time_keeps_the_zone(world: World) -> None:
 
 
 async def test_pause_three_days_then_turn_off(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await opt_in_berlin(world, alex)
     await alex.send("/reminders")
     await alex.press("Pause 3 days")
@@ -287,7 +280,7 @@ async def test_pause_three_days_then_turn_off(world: World) -> None:
 
 
 async def test_one_checkin_on_the_morning_and_never_twice(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await opt_in_berlin(world, alex)
     world.clock.set(BERLIN_MORNING - timedelta(minutes=1), frozen=True)
     assert (await dispatcher(world).tick()).sent == 0
@@ -309,7 +302,7 @@ async def test_one_checkin_on_the_morning_and_never_twice(world: World) -> None:
 
 
 async def test_a_blocked_person_is_marked_and_gets_nothing_more(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await opt_in_berlin(world, alex)
     world.emulator.inject(
         "sendMessage", status=403, description="Forbidden: bot was blocked by the user"
@@ -325,7 +318,7 @@ async def test_a_blocked_person_is_marked_and_gets_nothing_more(world: World) ->
 
 
 async def test_block_and_unblock_updates_stop_and_resume_reminders(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await opt_in_berlin(world, alex)
     await alex.settle(world.emulator.block(1001))
     assert (await user_row(world)).blocked_at is not None
@@ -346,7 +339,7 @@ async def test_block_and_unblock_updates_stop_and_resume_reminders(world: World)
 async def test_unblocking_within_the_morning_window_still_brings_that_morning(
     world: World,
 ) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await opt_in_berlin(world, alex)
     await alex.settle(world.emulator.block(1001))
     world.clock.set(BERLIN_MORNING, frozen=True)
@@ -382,7 +375,7 @@ async def test_a_429_is_waited_out_and_the_checkin_sent_once(
         monkeypatch.setenv("PTB_TIMEDELTA", "1")
     else:
         monkeypatch.delenv("PTB_TIMEDELTA", raising=False)
-    alex = await consented(world)
+    alex = await world.consented()
     await opt_in_berlin(world, alex)
     world.emulator.inject(
         "sendMessage", status=429, description="Too Many Requests: retry after 1", retry_after=1
@@ -395,7 +388,7 @@ async def test_a_429_is_waited_out_and_the_checkin_sent_once(
 
 
 async def test_a_network_error_is_retried_on_a_later_tick(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await opt_in_berlin(world, alex)
     world.emulator.inject_network_error("sendMessage")
     world.clock.set(BERLIN_MORNING, frozen=True)
@@ -410,7 +403,7 @@ async def test_a_network_error_is_retried_on_a_later_tick(world: World) -> None:
 
 
 async def test_snooze_brings_the_checkin_back_an_hour_later(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await opt_in_berlin(world, alex)
     world.clock.set(BERLIN_MORNING, frozen=True)
     await dispatcher(world).tick()
@@ -431,7 +424,7 @@ async def test_snooze_brings_the_checkin_back_an_hour_later(world: World) -> Non
 
 
 async def test_a_snooze_pressed_hours_after_the_checkin_still_arrives(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await opt_in_berlin(world, alex)
     world.clock.set(BERLIN_MORNING, frozen=True)
     await dispatcher(world).tick()
@@ -446,7 +439,7 @@ async def test_a_snooze_pressed_hours_after_the_checkin_still_arrives(world: Wor
 
 
 async def test_skip_today_says_so_kindly(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     await opt_in_berlin(world, alex)
     world.clock.set(BERLIN_MORNING, frozen=True)
     await dispatcher(world).tick()
@@ -456,7 +449,7 @@ async def test_skip_today_says_so_kindly(world: World) -> None:
 
 
 async def test_a_snooze_past_midnight_still_asks_about_the_same_night(world: World) -> None:
-    alex = await consented(world)
+    alex = await world.consented()
     late = datetime(2026, 11, 26, 22, 45, tzinfo=UTC)  # Thu 23:45 in Berlin
     await world.storage.set_reminder(
         1001, reminder_time="23:45", timezone="Europe/Berlin", next_at=late

@@ -65,7 +65,7 @@ def test_database_file_that_is_not_sqlite(tmp_path: Path) -> None:
     junk.write_bytes(b"this is not a database, just some words " * 100)
     result = run_bot({"TELEGRAM_BOT_TOKEN": TOKEN, "CRAMP_BOT_DB": str(junk)}, tmp_path)
     assert result.returncode == 2
-    assert "cannot open" in result.stderr
+    assert "cannot use the database" in result.stderr and "not a database" in result.stderr
     assert "Traceback" not in result.stderr
 
 

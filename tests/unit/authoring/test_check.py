@@ -20,7 +20,7 @@ from bot.cli import main
 from bot.content.load import default_content_dir, load_content
 from bot.content.model import ContentError
 from bot.content.texts import TEXTS
-from tests.harness import FIXTURES
+from tests.harness import FIXTURES, real_content
 
 REAL = default_content_dir()
 
@@ -71,7 +71,7 @@ def check(directory: Path | None, **options: Any) -> tuple[int, list[str]]:
 def test_real_content_passes_and_reports_path_lengths() -> None:
     code, lines = check(None)
     assert code == 0
-    counts = tap_counts(load_content())
+    counts = tap_counts(real_content())
     assert any(line.startswith("triage cases: all ") for line in lines)
     assert "shortest path: 1 tap (ends at the safety check); " in "\n".join(lines)
     assert f"shortest to a full result: {counts.shortest_full} taps" in "\n".join(lines)

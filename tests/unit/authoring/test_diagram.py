@@ -9,7 +9,8 @@ import pytest
 from bot.authoring.diagram import diagram_markdown, mermaid
 from bot.cli import main
 from bot.content.load import load_content
-from bot.content.validate import satisfiable
+from bot.content.reachability import satisfiable
+from tests.harness import real_content
 from tests.unit.authoring.test_check import fixture_content
 
 SMALL_FLOW = """\
@@ -71,7 +72,7 @@ def test_cli_writes_a_markdown_file_and_the_same_text_twice(
 
 
 def test_real_content_diagram_has_every_question_and_the_safety_exits() -> None:
-    content = load_content()
+    content = real_content()
     text = diagram_markdown(content)
     for question in content.questions:
         assert f'    q_{question.id}["{question.id}: ' in text
@@ -117,7 +118,7 @@ def _named_rules(line: str) -> set[str]:
 
 
 def test_real_content_draws_each_rule_where_it_can_fire() -> None:
-    content = load_content()
+    content = real_content()
     flow = mermaid(content).splitlines()
     from_result = {
         r for line in flow if line.startswith("    result -->") for r in _named_rules(line)

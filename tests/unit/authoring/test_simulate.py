@@ -42,6 +42,7 @@ from bot.authoring.simulate import PassedModel, PathSpace, format_simulation
 from bot.cli import main
 from bot.content.load import load_content
 from bot.content.model import Content
+from tests.harness import real_content
 from tests.unit.authoring.test_check import fixture_content
 
 F = Fraction
@@ -100,7 +101,7 @@ def test_the_chances_of_each_answer_past_the_safety_check(small: Content) -> Non
 
 
 def test_a_list_without_none_of_these_is_drawn_again_when_nothing_is_ticked() -> None:
-    content = load_content()
+    content = real_content()
     where = content.question("where")
     assert where is not None and not any(o.exclusive for o in where.options)
     chances = PassedModel(content).chances
@@ -218,7 +219,7 @@ def test_cli_simulate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_real_content_is_sampled_past_its_safety_check() -> None:
-    content = load_content()
+    content = real_content()
     result = simulate.simulate(content, sample_size=500)
     assert result.sampled and result.walked == 500
     assert result.total is not None and result.total > simulate.EXHAUSTIVE_LIMIT

@@ -116,7 +116,7 @@ async def test_opt_in_by_typing(
     assert await settings.typed(USER, "7:30") is None  # nothing is awaited yet
     await settings.press(USER, "r1:tt")
     user = await storage.get_user(USER)
-    assert user is not None and user.awaiting == AWAIT_TIME
+    assert user is not None and user.awaiting == AWAIT_TIME.encode()
 
     bad = await settings.typed(USER, "  soon  ")
     assert bad == Outcome(

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.content.load import load_content
 from bot.diary.reminders import suggestion_screen
 from bot.diary.timezones import (
     REGIONS,
@@ -17,6 +16,7 @@ from bot.diary.timezones import (
     suggest_timezones,
     zone_label,
 )
+from tests.harness import real_content
 
 
 @pytest.mark.parametrize(
@@ -260,7 +260,7 @@ def test_a_misspelt_city_suggests_only_cities_spelt_alike() -> None:
 
 
 def test_the_unknown_zone_reply_says_a_big_city_near_you_once() -> None:
-    content = load_content()
+    content = real_content()
     screen = suggestion_screen(content, time(7, 30), "Qwxyzz")
     assert screen.text.count("a big city near you") == 1
 
@@ -321,7 +321,7 @@ def test_every_suggestion_is_a_place_accepted_as_it_is_shown(typed: str) -> None
 
 
 def test_the_suggestion_screen_of_reminders_offers_new_york_for_est() -> None:
-    content = load_content()
+    content = real_content()
     screen = suggestion_screen(content, time(7, 30), "EST")
     labels = [button.text for button in screen.all_buttons()]
     assert labels[:3] == [

@@ -14,16 +14,16 @@ from bot.authoring.check import (
     load_triage_cases,
     run_triage_cases,
 )
-from bot.content.load import default_content_dir, load_content
+from bot.content.load import default_content_dir
 from bot.content.model import Content, Question
 from bot.questionnaire import logic
 from bot.questionnaire.logic import Result
 from bot.questionnaire.result import full_text, render_cause, render_stopped, render_summary
-from tests.harness import CALM
+from tests.harness import CALM, real_content
 
 Answers = dict[str, tuple[str, ...]]
 
-CONTENT = load_content()
+CONTENT = real_content()
 CASES = load_triage_cases(default_content_dir())
 
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 import dataclasses
 
 from bot.authoring.check import candidate_answers
-from bot.content.load import load_content
 from bot.content.model import Question
 from bot.questionnaire import logic
 from bot.questionnaire.render import render_question
 from bot.ui import Screen
-from tests.harness import CALM
+from tests.harness import CALM, real_content
 
-CONTENT = load_content()
+CONTENT = real_content()
 BIG_ID = 9_999_999_999
 
 
