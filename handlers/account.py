@@ -29,6 +29,7 @@ from handlers.common import (
     deps,
     edit_or_send,
     edit_screen,
+    go_after_consent,
     reply_text,
     send_screen,
 )
@@ -48,17 +49,6 @@ def account(context: Context) -> Account:
 
 def welcome_screen(context: Context, then: AfterConsent | None = None) -> Screen:
     return account(context).welcome(then=then)
-
-
-async def _go_on(context: Context, user_id: int, chat_id: int, then: AfterConsent | None) -> bool:
-    """After consent: where the person asked to go first. False: nowhere in particular."""
-    if then != "reminders":
-        return False
-    # Imported here: the reminders handlers show this module's welcome screen.
-    from handlers.reminders import show_reminders
-
-    await show_reminders(context, user_id, chat_id)
-    return True
 
 
 async def retire_message(context: Context, chat_id: int, message_id: int | None, key: str) -> None:
@@ -146,7 +136,7 @@ async def start_button(update: Update, context: Context) -> None:
         if pressed is not None:
             # Keep the disclaimer readable but take the button away.
             await edit_screen(context, chat.id, pressed, acct.welcome(with_button=False))
-        if await _go_on(context, user.id, chat.id, press.then):
+        if await go_after_consent(context, press.then, user.id, chat.id):
             return
         if agreed == "again":
             # A second tap on the welcome button: carry on where they are instead of restarting.

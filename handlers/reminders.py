@@ -15,6 +15,7 @@ from handlers.account import welcome_screen
 from handlers.common import (
     AnyApp,
     Context,
+    add_after_consent,
     add_text_hook,
     answer_query,
     deps,
@@ -95,3 +96,4 @@ def register(application: AnyApp) -> None:
     application.add_handler(CommandHandler("reminders", reminders_command))
     application.add_handler(CallbackQueryHandler(reminders_button, pattern=r"^r1:"))
     add_text_hook(application, typed_input)
+    add_after_consent(application, "reminders", show_reminders)
