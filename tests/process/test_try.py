@@ -457,3 +457,17 @@ async def test_terminal_redraws_on_edit_and_files_are_saved(tmp_path: Path) -> N
     assert (files / "diary.csv").read_bytes() == b"night,severity\n"
     assert (files / "diary-2.csv").read_bytes() == b"night,severity\n"  # never overwritten
     assert f"saved to {files / 'diary-2.csv'}] Your diary" in plain_out.getvalue()
+
+
+async def test_the_readme_example_conversation_still_happens() -> None:
+    code, out, err = await run_file(FIXTURES / "readme.txt")
+    assert (code, err) == (0, ""), out + err
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for line in (
+        "bot> (edited) Your result: You can look after this at home",
+        "     1. Caffeine and stimulants, because you said: Caffeine: 4 or more a day",
+        "     [1] « Back to your result",
+        "     Did you have any cramps last night?",
+    ):
+        assert line in out, line
+        assert line in readme, line
