@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
+from bot.questionnaire.callbacks import RESULT_PATTERN
 from handlers.account import questionnaire
 from handlers.common import AnyApp, Context, answer_query, edit_screen
 
@@ -23,4 +24,4 @@ async def result_button(update: Update, context: Context) -> None:
 
 
 def register(application: AnyApp) -> None:
-    application.add_handler(CallbackQueryHandler(result_button, pattern=r"^c1:"))
+    application.add_handler(CallbackQueryHandler(result_button, pattern=RESULT_PATTERN))

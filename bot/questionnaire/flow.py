@@ -14,17 +14,24 @@ from bot.account.callbacks import RESTART
 from bot.clock import Clock
 from bot.content.model import Content
 from bot.questionnaire import logic
-from bot.questionnaire.callbacks import BACK, DONE, KEEP, UNDO, QuestionPress
+from bot.questionnaire.callbacks import (
+    BACK,
+    DONE,
+    KEEP,
+    NOTES,
+    SUMMARY,
+    UNDO,
+    QuestionPress,
+    ResultPress,
+)
 from bot.questionnaire.render import render_question
 from bot.questionnaire.result import (
-    NOTES,
     full_text,
     render_cause,
     render_notes,
     render_stopped,
     render_summary,
 )
-from bot.questionnaire.result import parse_press as parse_result_press
 from bot.storage import Assessment, Storage
 from bot.ui import Button, Screen
 
@@ -215,7 +222,7 @@ class Questionnaire:
         """A cause button under a result, or the way back to the summary: shown in the same
         message. Only the person's own finished result, in its own message, answers."""
         stale = self.content.raw_text("stale.button_only")
-        press = parse_result_press(data)
+        press = ResultPress.parse(data)
         if press is None:
             return Outcome(notice=stale)
         shown = await self.storage.get_assessment(press.assessment_id)
@@ -231,11 +238,11 @@ class Questionnaire:
         ):
             return Outcome(notice=stale)
         result = logic.Result.from_json(self.content, shown.result)
-        if press.cause_id is None:
+        if press.what == SUMMARY:
             return Outcome(screen=render_summary(self.content, result, shown.id))
-        if press.cause_id == NOTES:
+        if press.what == NOTES:
             return Outcome(screen=render_notes(self.content, result, shown.id))
-        screen = render_cause(self.content, result, shown.id, press.cause_id)
+        screen = render_cause(self.content, result, shown.id, press.what)
         if screen is None:
             # Not a cause of this result (forged, or gone from the content since): the
             # summary, which lists the ones there are.

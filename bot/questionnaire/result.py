@@ -20,7 +20,14 @@ from bot.content import conditions as cond
 from bot.content.model import SELF_CARE, Content
 from bot.content.reachability import satisfiable
 from bot.questionnaire import logic
-from bot.questionnaire.callbacks import MAX_ASSESSMENT_ID, UNDO, QuestionPress
+from bot.questionnaire.callbacks import (
+    MAX_ASSESSMENT_ID,
+    NOTES,
+    SUMMARY,
+    UNDO,
+    QuestionPress,
+    ResultPress,
+)
 from bot.questionnaire.logic import CauseMatch, Nudge, Result
 from bot.ui import MAX_CALLBACK_DATA, MAX_MESSAGE, Button, Screen
 
@@ -28,10 +35,6 @@ REMINDERS_DATA = "r1:offer"
 
 # One phone screen: what the first screen of a result should stay within (rendered text).
 FIRST_SCREEN = 1200
-
-# Cause details: "c1:<assessment>:<cause>", back to the summary: "c1:<assessment>:~".
-_PRESS_RE = re.compile(r"^c1:(?P<aid>[0-9]{1,10}):(?P<cid>[a-z0-9_]{1,16}|~|~notes)$")
-BACK = "~"
 
 
 def _esc(text: str) -> str:
@@ -48,25 +51,11 @@ def plain(text: str) -> str:
 
 
 def cause_data(assessment_id: int, cause_id: str) -> str:
-    return f"c1:{assessment_id}:{cause_id}"
+    return ResultPress(assessment_id, cause_id).pack()
 
 
 def back_data(assessment_id: int) -> str:
-    return f"c1:{assessment_id}:{BACK}"
-
-
-@dataclass(frozen=True)
-class ResultPress:
-    assessment_id: int
-    cause_id: str | None  # None: back to the summary
-
-
-def parse_press(data: str) -> ResultPress | None:
-    match = _PRESS_RE.match(data)
-    if match is None:
-        return None
-    cid = match["cid"]
-    return ResultPress(int(match["aid"]), None if cid == BACK else cid)
+    return ResultPress(assessment_id, SUMMARY).pack()
 
 
 # --------------------------------------------------------------------------------------------
@@ -94,7 +83,6 @@ _FOLDS = (
     _Fold(1, 0, because=False, notes=2),
     _Fold(1, 0, because=False, notes=1),
 )
-NOTES = "~notes"
 
 
 def _reasons(nudges: tuple[Nudge, ...], limit: int | None) -> list[str]:

@@ -12,10 +12,10 @@ from bot.authoring.simulate import PassedModel
 from bot.content.load import load_content
 from bot.content.model import Question
 from bot.questionnaire import logic
+from bot.questionnaire.callbacks import ResultPress
 from bot.questionnaire.result import (
     FIRST_SCREEN,
     full_text,
-    parse_press,
     plain,
     render_cause,
     render_notes,
@@ -143,9 +143,9 @@ def test_a_cause_opens_with_explanation_tips_and_a_way_back() -> None:
 
 
 def test_press_data_is_strict() -> None:
-    assert parse_press("c1:42:caffeine") is not None
-    back = parse_press("c1:42:~")
-    assert back is not None and back.cause_id is None and back.assessment_id == 42
+    assert ResultPress.parse("c1:42:caffeine") == ResultPress(42, "caffeine")
+    assert ResultPress.parse("c1:42:~") == ResultPress(42, "~")
+    assert ResultPress.parse("c1:42:~notes") == ResultPress(42, "~notes")
     for bad in (
         "c1:42:",
         "c1:x:caffeine",
@@ -156,7 +156,7 @@ def test_press_data_is_strict() -> None:
         "c1:12345678901:caffeine",
         "c1:42:a-b",
     ):
-        assert parse_press(bad) is None, bad
+        assert ResultPress.parse(bad) is None, bad
 
 
 def test_the_first_screen_fits_a_phone_for_people_drawn_at_random() -> None:
