@@ -19,6 +19,9 @@ Migration 2 adds users.awaiting: which typed input the bot waits for from this p
 reminder time, a time zone), or NULL. A row rather than memory, so "7:30" typed after a restart
 is still understood.
 
+Migration 3 adds `service`, key/value facts about the running bot rather than about a person:
+`tick` is when the once-a-minute job last finished, read by `cramp-bot health` and /healthz.
+
 Every foreign key cascades on delete. Times are aware UTC datetimes in the API and UTC ISO-8601
 text in the file, except `next_reminder_at` and `reminder_slot_at`: integer UTC epoch seconds, so
 the once-a-minute "who is due" query is a range scan of a small integer index, fast at a million
@@ -44,17 +47,20 @@ import sqlite3
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiosqlite
 
 __all__ = [
+    "SERVICE_TABLES",
     "Assessment",
     "DiaryEntry",
     "Storage",
     "StorageError",
+    "UsageCounts",
     "User",
 ]
 
@@ -103,6 +109,25 @@ class DiaryEntry:
     recorded_at: datetime
     updated_at: datetime
     checkin_message_id: int | None
+
+
+@dataclass(frozen=True)
+class UsageCounts:
+    """Aggregate counts for the operator (`cramp-bot stats`, /stats); nothing about one person.
+
+    Windows end at `now`: `finished_7d`/`finished_30d` count questionnaires finished in the last
+    7/30 days, `levels_30d` their urgency levels; check-ins count nights of the last 30 days."""
+
+    people: int
+    consented: int
+    blocked: int
+    reminders_on: int
+    finished_7d: int
+    finished_30d: int
+    levels_30d: dict[str, int]
+    checkins_sent_30d: int
+    checkins_answered_30d: int
+    checkins_skipped_30d: int
 
 
 # Each migration is applied in one transaction together with its PRAGMA user_version bump.
@@ -163,8 +188,12 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX nudges_user_reason ON nudges (user_id, reason, sent_at)",
     ),
     ("ALTER TABLE users ADD COLUMN awaiting TEXT",),
+    # Facts about the running service, not about people: the minute tick's heartbeat.
+    ("CREATE TABLE service (key TEXT PRIMARY KEY, value TEXT NOT NULL)",),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
+# Tables with nothing about any person in them: /delete and count_user_rows pass them by.
+SERVICE_TABLES = frozenset({"service"})
 
 _USER_COLUMNS = (
     "user_id, chat_id, created_at, consented_at, timezone, reminder_time, reminders_on, "
@@ -319,6 +348,34 @@ class Storage:
                 raise
             raise StorageError(f"cannot use the database {path}: {error}") from error
         return storage
+
+    @classmethod
+    async def open_readonly(cls, path: str | Path) -> Storage:
+        """Open an existing database without writing to it or migrating it, for the operator's
+        commands that run beside the bot (`cramp-bot health`, `cramp-bot stats`)."""
+        path = Path(path)
+        if not path.is_file():
+            raise StorageError(f"there is no database at {path}")
+        uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+        try:
+            db = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot open the database {path}: {error}") from error
+        db.row_factory = sqlite3.Row
+        try:
+            await db.execute("PRAGMA busy_timeout = 2000")
+            rows = list(await db.execute_fetchall("PRAGMA user_version"))
+            version = int(rows[0][0])
+        except sqlite3.Error as error:
+            await db.close()
+            raise StorageError(f"cannot read the database {path}: {error}") from error
+        if version != SCHEMA_VERSION:
+            await db.close()
+            raise StorageError(
+                f"the database {path} has schema version {version}, this cramp-bot expects "
+                f"{SCHEMA_VERSION}; start the bot (it migrates at start) or use a matching version"
+            )
+        return cls(db, path)
 
     async def _prepare(self) -> None:
         db = self._db
@@ -925,3 +982,70 @@ class Storage:
             (user_id,),
         )
         return [{"reason": row["reason"], "sent_at": _from_iso(row["sent_at"])} for row in rows]
+
+    # --- the running service (not about people) -------------------------------------------------
+
+    async def record_tick(self, now: datetime) -> None:
+        """The minute job's heartbeat; also proves the database still takes writes."""
+        async with self._transaction() as tx:
+            await tx.execute(
+                "INSERT INTO service (key, value) VALUES ('tick', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (_iso(now),),
+            )
+
+    async def last_tick(self) -> datetime | None:
+        row = await self._fetch_one("SELECT value FROM service WHERE key = 'tick'")
+        return None if row is None else _from_iso(row["value"])
+
+    async def usage_counts(self, now: datetime) -> UsageCounts:
+        """Counts only: no row of a person leaves this method."""
+        week, month = _iso(now - timedelta(days=7)), _iso(now - timedelta(days=30))
+        first_night = (now - timedelta(days=30)).date().isoformat()
+        async with self._lock:
+            db = self._db
+            people = next(
+                iter(
+                    await db.execute_fetchall(
+                        "SELECT count(*), count(consented_at), count(blocked_at), "
+                        "coalesce(sum(reminders_on), 0) FROM users"
+                    )
+                )
+            )
+            finished = next(
+                iter(
+                    await db.execute_fetchall(
+                        "SELECT count(*) FILTER (WHERE finished_at >= ?), count(*) "
+                        "FROM assessments WHERE status = 'finished' AND finished_at >= ?",
+                        (week, month),
+                    )
+                )
+            )
+            levels = await db.execute_fetchall(
+                "SELECT coalesce(level, ''), count(*) FROM assessments "
+                "WHERE status = 'finished' AND finished_at >= ? GROUP BY 1",
+                (month,),
+            )
+            checkins = next(
+                iter(
+                    await db.execute_fetchall(
+                        "SELECT count(checkin_message_id), "
+                        "count(*) FILTER (WHERE complete = 1), "
+                        "count(*) FILTER (WHERE json_extract(answers, '$.skipped') = 1) "
+                        "FROM diary WHERE night >= ?",
+                        (first_night,),
+                    )
+                )
+            )
+        return UsageCounts(
+            people=int(people[0]),
+            consented=int(people[1]),
+            blocked=int(people[2]),
+            reminders_on=int(people[3]),
+            finished_7d=int(finished[0]),
+            finished_30d=int(finished[1]),
+            levels_30d={str(row[0]): int(row[1]) for row in levels},
+            checkins_sent_30d=int(checkins[0]),
+            checkins_answered_30d=int(checkins[1]),
+            checkins_skipped_30d=int(checkins[2]),
+        )

@@ -20,6 +20,7 @@ from handlers import (
     fallback,
     groups,
     members,
+    operator,
     questionnaire,
     reminders,
     result,
@@ -41,6 +42,7 @@ def _modules() -> list[ModuleType]:
         reminders,
         checkin,
         diary,
+        operator,
         fallback,
     ]
 

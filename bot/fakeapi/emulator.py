@@ -17,6 +17,7 @@ import asyncio
 import bisect
 import contextlib
 import json
+import re
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
@@ -228,6 +229,17 @@ class _Query:
 Method = Callable[[Json], Awaitable[Any]]
 
 
+@dataclass(frozen=True)
+class Webhook:
+    """What the bot asked for with setWebhook, as a test wants to check it."""
+
+    url: str
+    secret_token: str | None
+    allowed_updates: list[str] | None
+    drop_pending_updates: bool
+    max_connections: int
+
+
 class BotApiEmulator:
     """One bot's view of Telegram: chats, messages, updates, callback queries, faults."""
 
@@ -275,6 +287,8 @@ class BotApiEmulator:
         self._redeliver: list[int] = []  # handed out again whatever the offset
         self._next_update_id = 1
         self._allowed_updates: list[str] = []
+        self.webhook: Webhook | None = None  # set by setWebhook; getUpdates is refused then
+        self._webhook_delivered: set[int] = set()
         self._poll_seq = 0  # counts getUpdates arrivals
         self._delivered_in_poll: dict[int, int] = {}  # update_id -> poll that handed it out
         self._wakeup = asyncio.Event()
@@ -562,7 +576,8 @@ class BotApiEmulator:
         ]
 
     def commands(self, scope: str = "default", language_code: str = "") -> list[Json]:
-        """The command menu set for that scope type and language."""
+        """The command menu set for that scope type (`"chat:1001"` for one chat's own menu)
+        and language."""
         return list(self._commands.get((scope, language_code), []))
 
     def subscribe(self, listener: Callable[[HistoryEvent], None]) -> Callable[[], None]:
@@ -573,6 +588,8 @@ class BotApiEmulator:
     def is_fetched(self, update_id: int) -> bool:
         """The bot has taken this update: a getUpdates answer contained it and the bot has
         asked again since (PTB queues what it got before it polls again)."""
+        if update_id in self._webhook_delivered:
+            return True  # POSTed to the webhook and answered 2xx: queued by the bot
         poll = self._delivered_in_poll.get(update_id)
         return poll is not None and self._poll_seq > poll
 
@@ -595,6 +612,12 @@ class BotApiEmulator:
             wakeup = self._wakeup
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wakeup.wait(), min(remaining, 0.05))
+
+    async def changed(self, within: float) -> None:
+        """Returns after the next API call or new update, or after `within` seconds."""
+        wakeup = self._wakeup
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wakeup.wait(), within)
 
     # ------------------------------------------------------------------ the API
 
@@ -676,19 +699,64 @@ class BotApiEmulator:
         if _bool(params, "drop_pending_updates"):
             self._pending.clear()
             self._redeliver.clear()
+        self.webhook = None
+        self._notify()  # a deliverer waiting on the webhook stops
         return True
 
     async def _set_webhook(self, params: Json) -> bool:
-        raise ApiError(400, "Bad Request: webhooks are not emulated; use getUpdates")
+        # Recorded, not delivered: bot/fakeapi/webhook.py POSTs pending updates to the URL.
+        url = _str(params, "url") or ""
+        if not url:
+            return await self._delete_webhook(params)  # Telegram: an empty url removes it
+        if not url.startswith(("https://", "http://")):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
+        secret = _str(params, "secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        allowed = _json(params, "allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = [str(kind) for kind in allowed]
+        if _bool(params, "drop_pending_updates"):
+            self._pending.clear()
+            self._redeliver.clear()
+        self.webhook = Webhook(
+            url=url,
+            secret_token=secret,
+            allowed_updates=list(allowed) if isinstance(allowed, list) else None,
+            drop_pending_updates=_bool(params, "drop_pending_updates"),
+            max_connections=_int(params, "max_connections") or 40,
+        )
+        self._notify()
+        return True
 
     async def _get_webhook_info(self, params: Json) -> Json:
         return {
-            "url": "",
+            "url": self.webhook.url if self.webhook is not None else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._pending),
         }
 
+    # Webhook delivery (bot/fakeapi/webhook.py): what to POST next, and the bot's 2xx for it.
+
+    def next_webhook_update(self) -> Json | None:
+        """The oldest pending update the bot asked for, as Telegram would POST it."""
+        batch = self._select(0, 1)
+        return {"update_id": batch[0], **self._updates[batch[0]]} if batch else None
+
+    def webhook_delivered(self, update_id: int) -> None:
+        """The bot answered 2xx: Telegram forgets the update (like a confirming offset)."""
+        self._pending = [u for u in self._pending if u != update_id]
+        self._redeliver = [u for u in self._redeliver if u != update_id]
+        self._webhook_delivered.add(update_id)
+        self._notify()
+
     async def _get_updates(self, params: Json) -> list[Json]:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )
         offset = _int(params, "offset") or 0
         limit = min(max(_int(params, "limit") or 100, 1), 100)
         timeout = max(_float(params, "timeout") or 0.0, 0.0)
@@ -799,6 +867,10 @@ class BotApiEmulator:
     def _command_key(self, params: Json) -> tuple[str, str]:
         scope = _json(params, "scope")
         scope_type = scope.get("type", "default") if isinstance(scope, dict) else "default"
+        if isinstance(scope, dict) and "chat_id" in scope:
+            # Per-chat scopes are keyed "chat:<id>" (or "chat_member:<chat>:<user>").
+            ids = [scope["chat_id"], *([scope["user_id"]] if "user_id" in scope else [])]
+            scope_type = ":".join([str(scope_type), *(str(i) for i in ids)])
         return str(scope_type), str(params.get("language_code") or "")
 
     async def _send_message(self, params: Json) -> Json:

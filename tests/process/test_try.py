@@ -259,8 +259,8 @@ def test_a_crash_is_logged_in_one_line_without_traceback(tmp_path: Path) -> None
     lines = result.stderr.splitlines()
     assert len(lines) == 2, lines
     assert lines[0].startswith(
-        "ERROR cramp_bot.errors: unhandled KeyError for update 3 (callback) from user 1001: "
-        "KeyError: 'q.back' ("
+        "ERROR cramp_bot.errors: event=handler_error update=3 kind=callback user=1001 "
+        "error=KeyError: KeyError: 'q.back' ("
     )
     assert lines[1].startswith(f"{script}:3: press None of these: the bot failed: KeyError: ")
 
