@@ -13,6 +13,7 @@ from telegram.ext import Application
 
 from handlers import (
     account,
+    chart,
     checkin,
     diary,
     edits,
@@ -42,6 +43,7 @@ def _modules() -> list[ModuleType]:
         reminders,
         checkin,
         diary,
+        chart,
         operator,
         fallback,
     ]

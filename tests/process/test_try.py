@@ -471,3 +471,21 @@ async def test_the_readme_example_conversation_still_happens() -> None:
     ):
         assert line in out, line
         assert line in readme, line
+
+
+async def test_history_chart_is_saved_and_its_caption_can_be_expected(tmp_path: Path) -> None:
+    db, files = tmp_path / "diary.db", tmp_path / "files"
+    code, out, err = await run_file(FIXTURES / "checkin.txt", db=db)
+    assert (code, err) == (0, ""), out + err
+    code, out, err = await run_file(FIXTURES / "chart.txt", db=db, files=files)
+    assert (code, err) == (0, ""), out + err
+    first = files / "cramp-chart.png"
+    assert f"bot> [photo: {first}]" in out
+    assert f"bot> (edited) [photo: {files / 'cramp-chart-2.png'}]" in out
+    assert first.read_bytes().startswith(b"\x89PNG")
+    assert sorted(p.name for p in files.iterdir()) == [
+        "cramp-chart-2.png",
+        "cramp-chart-3.png",
+        "cramp-chart.png",
+    ]
+    assert {p.stat().st_mode & 0o777 for p in files.iterdir()} == {0o600}
