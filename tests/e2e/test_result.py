@@ -112,7 +112,10 @@ async def test_a_mistaken_safety_tap_can_be_taken_back(world: World) -> None:
 
     # /export keeps the withdrawn stop, marked, and every result's full text.
     await alex.send("/export")
-    data = json.loads(world.emulator.documents(1001)[-1].data.decode("utf-8"))
+    (document,) = [
+        d for d in world.emulator.documents(1001) if d.file_name == "cramp-bot-data.json"
+    ]
+    data = json.loads(document.data.decode("utf-8"))
     stored = data["assessments"]
     assert stored[0]["result"]["withdrawn_at"]
     assert "blood clot" in stored[0]["result"]["text"]
