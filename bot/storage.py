@@ -44,12 +44,12 @@ import asyncio
 import json
 import math
 import sqlite3
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiosqlite
@@ -109,6 +109,9 @@ class DiaryEntry:
     recorded_at: datetime
     updated_at: datetime
     checkin_message_id: int | None
+
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -414,6 +417,35 @@ class Storage:
                 raise
             await self._db.execute("COMMIT")
 
+    async def _in_one_trip(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run `work` as one transaction (BEGIN IMMEDIATE ... COMMIT, rolled back if it raises)
+        in a single trip to the database thread.
+
+        Each awaited aiosqlite call is a hand-off to its thread and back (70-100 µs, more on a
+        busy event loop), and `_transaction` holds the lock across all of them; on the path of
+        every button press that adds up. aiosqlite has no public call for "run this function
+        on the connection's thread", so this uses the one its own execute() is built on. The
+        press tests run through it, so a change in aiosqlite shows there at once. Work that
+        is already queued finishes even if the awaiting task is cancelled, and the next
+        statement waits behind it on the same thread, so the lock's guarantee holds."""
+        db = self._db
+
+        def transaction() -> _T:
+            connection: sqlite3.Connection = db._conn
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(connection)
+            except BaseException:
+                with suppress(sqlite3.Error):
+                    connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            return result
+
+        async with self._lock:
+            done: _T = await db._execute(transaction)
+            return done
+
     async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:
             return list(await self._db.execute_fetchall(sql, params))
@@ -521,6 +553,27 @@ class Storage:
         )
         return None if row is None else _assessment(row)
 
+    async def get_press_state(
+        self, assessment_id: int
+    ) -> tuple[Assessment, dict[str, tuple[str, ...]]] | None:
+        """An assessment and its answers (ordered as get_answers orders them) in one query:
+        what every button press is checked against. None if there is no such assessment."""
+        rows = await self._fetch(
+            f"SELECT {_ASSESSMENT_COLUMNS}, answers.question_id AS answer_question, "
+            "answers.value AS answer_value FROM assessments "
+            "LEFT JOIN answers ON answers.assessment_id = assessments.id "
+            "WHERE assessments.id = ? ORDER BY answers.answered_at, answers.question_id",
+            (assessment_id,),
+        )
+        if not rows:
+            return None
+        answers = {
+            row["answer_question"]: tuple(json.loads(row["answer_value"]))
+            for row in rows
+            if row["answer_question"] is not None
+        }
+        return _assessment(rows[0]), answers
+
     async def set_message_id(self, assessment_id: int, message_id: int) -> None:
         async with self._transaction() as tx:
             await tx.execute(
@@ -536,25 +589,29 @@ class Storage:
         *,
         current_question: str | None,
     ) -> bool:
-        """Upsert one answer and move current_question, in one transaction.
+        """Upsert one answer and move current_question, in one transaction (one trip).
 
         Only an open assessment takes answers: returns False (and changes nothing) otherwise,
         so a late duplicate can never alter a finished result.
         """
-        async with self._transaction() as tx:
-            cursor = await tx.execute(
+        answer = (assessment_id, question_id, _json(list(value)), _iso(now))
+
+        def write(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
                 "UPDATE assessments SET current_question = ? WHERE id = ? AND status = 'open'",
                 (current_question, assessment_id),
             )
             if cursor.rowcount != 1:
                 return False
-            await tx.execute(
+            db.execute(
                 "INSERT INTO answers (assessment_id, question_id, value, answered_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (assessment_id, question_id) "
                 "DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at",
-                (assessment_id, question_id, _json(list(value)), _iso(now)),
+                answer,
             )
-        return True
+            return True
+
+        return await self._in_one_trip(write)
 
     async def set_current_question(self, assessment_id: int, question_id: str) -> None:
         async with self._transaction() as tx:
@@ -778,27 +835,32 @@ class Storage:
         someone else moved it first (another dispatcher, a settings change).
 
         The night's diary row is created in the same commit, so the buttons of a check-in
-        that went out just before a crash (its message id never stored) still work."""
-        async with self._transaction() as tx:
-            cursor = await tx.execute(
+        that went out just before a crash (its message id never stored) still work. One trip
+        to the database thread: it runs for every check-in of a busy morning, next to presses
+        that wait for the same connection."""
+        moved = (
+            _epoch(new_next_at),
+            _epoch(new_slot_at),
+            night.isoformat(),
+            user_id,
+            _epoch(expected_next_at),
+        )
+        row = (user_id, night.isoformat(), _iso(now), _iso(now), None)
+
+        def claim(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
                 "UPDATE users SET next_reminder_at = ?, reminder_slot_at = ?, "
                 "last_checkin_night = ?, paused_until = NULL "
                 "WHERE user_id = ? AND next_reminder_at = ? "
                 "AND reminders_on = 1 AND blocked_at IS NULL",
-                (
-                    _epoch(new_next_at),
-                    _epoch(new_slot_at),
-                    night.isoformat(),
-                    user_id,
-                    _epoch(expected_next_at),
-                ),
+                moved,
             )
             if cursor.rowcount != 1:
                 return False
-            await tx.execute(
-                _NEW_NIGHT + "NOTHING", (user_id, night.isoformat(), _iso(now), _iso(now), None)
-            )
+            db.execute(_NEW_NIGHT + "NOTHING", row)
             return True
+
+        return await self._in_one_trip(claim)
 
     async def retry_reminder(
         self,
@@ -952,12 +1014,13 @@ class Storage:
         """The check-in message of a night just went out: presses must come from it. One
         statement, as it runs for every check-in of a busy morning; the row is normally there
         already (made with the claim), else it is made now."""
-        async with self._transaction() as tx:
-            # updated_at stays: it is the time of the last answer, which /export shows.
-            await tx.execute(
-                _NEW_NIGHT + "UPDATE SET checkin_message_id = excluded.checkin_message_id",
-                (user_id, night.isoformat(), _iso(now), _iso(now), message_id),
+        row = (user_id, night.isoformat(), _iso(now), _iso(now), message_id)
+        # updated_at stays: it is the time of the last answer, which /export shows.
+        await self._in_one_trip(
+            lambda db: db.execute(
+                _NEW_NIGHT + "UPDATE SET checkin_message_id = excluded.checkin_message_id", row
             )
+        )
 
     async def record_nudge(self, user_id: int, reason: str, now: datetime) -> None:
         async with self._transaction() as tx:

@@ -122,9 +122,12 @@ class Questionnaire:
         press = QuestionPress.parse(data)
         if press is None:
             return await self._stale(user_id, stale)
-        started = await self.storage.get_assessment(press.assessment_id)
-        if started is None:
+        # The assessment and its answers in one read: a press needs both, and every trip to
+        # the database costs a hand-off to its thread.
+        state = await self.storage.get_press_state(press.assessment_id)
+        if state is None:
             return await self._stale(user_id, stale)
+        started, answers = state
         if started.user_id != user_id:
             return Outcome(notice=self.content.raw_text("stale.not_yours"), alert=True)
         if (
@@ -151,7 +154,6 @@ class Questionnaire:
         ):
             return await self._stale(user_id, stale)
 
-        answers = await self.storage.get_answers(started.id)
         question = self.content.question(press.question_id)
         if question is None or not self._still_valid(answers):
             # A deploy renamed or removed something this person already answered or sees.
@@ -160,11 +162,14 @@ class Questionnaire:
             return Outcome(notice=stale, screen=await self.screen_for(started))
 
         if press.option == BACK:
-            previous = logic.previous_question(self.content, answers, question.id)
-            if previous is None:
-                return Outcome(screen=render_question(self.content, started.id, question, answers))
-            await self.storage.set_current_question(started.id, previous.id)
-            return Outcome(screen=render_question(self.content, started.id, previous, answers))
+            walked = logic.walk(self.content, answers)
+            previous = logic.previous_question(self.content, answers, question.id, walked=walked)
+            shown = question if previous is None else previous
+            if previous is not None:
+                await self.storage.set_current_question(started.id, previous.id)
+            return Outcome(
+                screen=render_question(self.content, started.id, shown, answers, walked=walked)
+            )
 
         if press.option == KEEP:
             # "No, keep my ticks": the question as it was.
@@ -265,9 +270,13 @@ class Questionnaire:
         answers: dict[str, tuple[str, ...]],
     ) -> Outcome:
         answers = {**answers, qid: value}
+        # One walk of the skip rules serves the whole press: whether a stop answer ended the
+        # questionnaire, the next question, its progress line and its Back button. The full
+        # assessment is made once, at the end.
+        walked = logic.walk(self.content, answers)
         following = None
-        if not logic.is_stopped(self.content, answers):
-            following = logic.next_question(self.content, answers, qid)
+        if not walked.stopped:
+            following = logic.next_question(self.content, answers, qid, walked=walked)
         await self.storage.save_answer(
             started.id,
             qid,
@@ -276,7 +285,9 @@ class Questionnaire:
             current_question=following.id if following else None,
         )
         if following is not None:
-            return Outcome(screen=render_question(self.content, started.id, following, answers))
+            return Outcome(
+                screen=render_question(self.content, started.id, following, answers, walked=walked)
+            )
         result = logic.evaluate(self.content, answers)
         await self.storage.finish_assessment(
             started.id,

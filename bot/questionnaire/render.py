@@ -32,10 +32,14 @@ def render_question(
     answers: Answers,
     *,
     clear_for: Option | None = None,
+    walked: logic.Walk | None = None,
 ) -> Screen:
     """The question; with `clear_for`, the two-button "clear your ticks?" for an answer such
-    as "None of these" tapped while boxes are ticked."""
-    n, m = logic.progress(content, answers, question.id)
+    as "None of these" tapped while boxes are ticked. `walked`, when given, is
+    `logic.walk(content, answers)` already computed."""
+    if walked is None:
+        walked = logic.walk(content, answers)
+    n, m = logic.progress(content, answers, question.id, walked=walked)
     parts = [f"<i>{content.text('q.progress', n=n, m=m)}</i>", _esc(question.text)]
     if question.hint:
         parts.append(f"<i>{_esc(question.hint)}</i>")
@@ -76,7 +80,7 @@ def render_question(
             rows.append((Button(mark + option.label, press(option.id)),))
 
     last: list[Button] = []
-    if logic.previous_question(content, answers, question.id) is not None:
+    if logic.previous_question(content, answers, question.id, walked=walked) is not None:
         last.append(Button(content.raw_text("q.back"), press(BACK)))
     if question.kind == "multi":
         last.append(Button(content.raw_text("q.done"), press(DONE)))
