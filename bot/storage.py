@@ -660,6 +660,56 @@ class Storage:
                 )
             return True
 
+    async def withdraw_stop(
+        self,
+        assessment_id: int,
+        *,
+        content_version: str,
+        question_id: str,
+        keep: Collection[str],
+        now: datetime,
+    ) -> Assessment | None:
+        """Take back a safety-check answer that ended a questionnaire: the stopped result
+        stays, marked `withdrawn_at`, and a new open assessment with the answers in `keep`
+        waits at `question_id`. None, and no change, when it was already taken back (a double
+        tap) or is not a finished result."""
+        async with self._transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE assessments SET result = json_set(result, '$.withdrawn_at', ?) "
+                "WHERE id = ? AND status = 'finished' AND result IS NOT NULL "
+                "AND json_extract(result, '$.withdrawn_at') IS NULL",
+                (_iso(now), assessment_id),
+            )
+            if cursor.rowcount != 1:
+                return None
+            rows = await tx.execute_fetchall(
+                "SELECT user_id FROM assessments WHERE id = ?", (assessment_id,)
+            )
+            user_id = next(iter(rows))[0]
+            await tx.execute(
+                "UPDATE assessments SET status = 'abandoned' "
+                "WHERE user_id = ? AND status = 'open'",
+                (user_id,),
+            )
+            cursor = await tx.execute(
+                "INSERT INTO assessments (user_id, started_at, status, current_question, "
+                "content_version) VALUES (?, ?, 'open', ?, ?)",
+                (user_id, _iso(now), question_id, content_version),
+            )
+            new_id = cursor.lastrowid
+            if keep:
+                marks = ", ".join("?" * len(keep))
+                await tx.execute(
+                    "INSERT INTO answers (assessment_id, question_id, value, answered_at) "
+                    "SELECT ?, question_id, value, answered_at FROM answers "
+                    f"WHERE assessment_id = ? AND question_id IN ({marks})",
+                    (new_id, assessment_id, *keep),
+                )
+            rows = await tx.execute_fetchall(
+                f"SELECT {_ASSESSMENT_COLUMNS} FROM assessments WHERE id = ?", (new_id,)
+            )
+        return _assessment(next(iter(rows)))
+
     async def list_assessments(self, user_id: int) -> list[Assessment]:
         rows = await self._fetch(
             f"SELECT {_ASSESSMENT_COLUMNS} FROM assessments WHERE user_id = ? ORDER BY id",

@@ -24,6 +24,7 @@ from handlers import (
     operator,
     questionnaire,
     reminders,
+    result,
 )
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
@@ -37,6 +38,7 @@ def _modules() -> list[ModuleType]:
         edits,
         account,
         questionnaire,
+        result,
         members,
         reminders,
         checkin,

@@ -12,7 +12,13 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.account.callbacks import DELETE_PATTERN, START_PATTERN, DeletePress, StartPress
+from bot.account.callbacks import (
+    DELETE_PATTERN,
+    START_PATTERN,
+    AfterConsent,
+    DeletePress,
+    StartPress,
+)
 from bot.account.flow import Account
 from bot.logs import event
 from bot.questionnaire.flow import Questionnaire
@@ -24,6 +30,7 @@ from handlers.common import (
     deps,
     edit_or_send,
     edit_screen,
+    go_after_consent,
     reply_text,
     send_screen,
 )
@@ -41,8 +48,8 @@ def account(context: Context) -> Account:
     return Account(d.content, d.storage, d.clock)
 
 
-def welcome_screen(context: Context) -> Screen:
-    return account(context).welcome()
+def welcome_screen(context: Context, then: AfterConsent | None = None) -> Screen:
+    return account(context).welcome(then=then)
 
 
 async def retire_message(context: Context, chat_id: int, message_id: int | None, key: str) -> None:
@@ -120,7 +127,7 @@ async def start_button(update: Update, context: Context) -> None:
     d = deps(context)
     press = StartPress.parse(query.data)
     if press is None:
-        await answer_query(query, d.content.raw_text("stale.button"))
+        await answer_query(query, d.content.raw_text("stale.button_only"))
         return
     acct = account(context)
     pressed = query.message.message_id if query.message is not None else None
@@ -130,6 +137,8 @@ async def start_button(update: Update, context: Context) -> None:
         if pressed is not None:
             # Keep the disclaimer readable but take the button away.
             await edit_screen(context, chat.id, pressed, acct.welcome(with_button=False))
+        if await go_after_consent(context, press.then, user.id, chat.id):
+            return
         if agreed == "again":
             # A second tap on the welcome button: carry on where they are instead of restarting.
             await offer_or_begin(context, user.id, chat.id)
@@ -189,7 +198,7 @@ async def delete_button(update: Update, context: Context) -> None:
         return
     press = DeletePress.parse(query.data)
     if press is None:
-        await answer_query(query, deps(context).content.raw_text("stale.button"))
+        await answer_query(query, deps(context).content.raw_text("stale.button_only"))
         return
     await answer_query(query)
     screen = await account(context).delete(user.id, press)

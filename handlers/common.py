@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 TextHook = Callable[[Update, Context], Awaitable[bool]]
 TEXT_HOOKS_KEY = "text_hooks"
+# Where a person lands after consent when they asked for something first ("reminders" -> the
+# screen /reminders shows): features register them, so account needs no import of them.
+AfterConsentHook = Callable[[Context, int, int], Awaitable[None]]
+AFTER_CONSENT_KEY = "after_consent"
 
 
 def deps(context: Context) -> Deps:
@@ -114,3 +118,17 @@ async def reply_text(update: Update, context: Context, text: str) -> None:
 def add_text_hook(application: AnyApp, hook: TextHook) -> None:
     """Let a feature claim free text first (a typed reminder time, a zone name)."""
     application.bot_data.setdefault(TEXT_HOOKS_KEY, []).append(hook)
+
+
+def add_after_consent(application: AnyApp, name: str, hook: AfterConsentHook) -> None:
+    application.bot_data.setdefault(AFTER_CONSENT_KEY, {})[name] = hook
+
+
+async def go_after_consent(context: Context, name: str | None, user_id: int, chat_id: int) -> bool:
+    """Shows where the person asked to go before consenting; False when nowhere."""
+    hooks: dict[str, AfterConsentHook] = context.application.bot_data.get(AFTER_CONSENT_KEY, {})
+    hook = hooks.get(name) if name is not None else None
+    if hook is None:
+        return False
+    await hook(context, user_id, chat_id)
+    return True

@@ -74,7 +74,7 @@ async def export_command(update: Update, context: Context) -> None:
     if answered:
         await context.bot.send_document(
             chat.id,
-            document=diary_csv(answered),
+            document=diary_csv(nights, user_zone(known)),
             filename=CSV_NAME,
             caption=d.content.raw_text("export.caption.csv"),
             parse_mode=None,  # captions are plain text, unlike every message

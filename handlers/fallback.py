@@ -9,6 +9,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.diary.flow import SKIPPED
 from bot.diary.reminders import Awaiting
+from bot.questionnaire.typed import sounds_like_cramp_now
 from handlers.common import (
     TEXT_HOOKS_KEY,
     AnyApp,
@@ -39,6 +40,12 @@ async def other_message(update: Update, context: Context) -> None:
     awaiting = (
         Awaiting.decode(known.awaiting) if known is not None and known.consented_at else None
     )
+    message = update.effective_message
+    typed = message.text if message is not None and message.text else ""
+    if sounds_like_cramp_now(typed):
+        # What helps during a cramp comes first, with the emergency line and the way on.
+        await reply_text(update, context, d.content.text("hint.cramp_now"))
+        return
     if awaiting is not None and awaiting.what == "time":
         key = "hint.type_time"  # a sticker or photo while a typed time is awaited
     elif awaiting is not None:
@@ -66,7 +73,9 @@ async def _checkin_waiting(context: Context, user_id: int) -> bool:
 async def unknown_button(update: Update, context: Context) -> None:
     """Garbled or forged callback data that no feature recognises."""
     if update.callback_query is not None:
-        await answer_query(update.callback_query, deps(context).content.raw_text("stale.button"))
+        await answer_query(
+            update.callback_query, deps(context).content.raw_text("stale.button_only")
+        )
 
 
 def register(application: AnyApp) -> None:

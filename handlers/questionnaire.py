@@ -58,6 +58,8 @@ async def question_button(update: Update, context: Context) -> None:
     await answer
     if outcome.assessment_id is None:
         return
+    if outcome.pressed_screen is not None and pressed is not None:
+        await edit_screen(context, chat.id, pressed, outcome.pressed_screen)
     # A button of another message: the questionnaire may be far up the chat, so it moves
     # down to where the person is looking, and the message it leaves loses its buttons.
     current = await questionnaire(context).get(outcome.assessment_id)

@@ -15,6 +15,7 @@ from handlers.account import welcome_screen
 from handlers.common import (
     AnyApp,
     Context,
+    add_after_consent,
     add_text_hook,
     answer_query,
     deps,
@@ -29,6 +30,7 @@ __all__ = [
     "reminder_settings",
     "reminders_button",
     "reminders_command",
+    "show_reminders",
     "typed_input",
 ]
 
@@ -40,7 +42,7 @@ def reminder_settings(context: Context) -> ReminderSettings:
 
 async def _show(context: Context, chat_id: int, pressed: int | None, outcome: Outcome) -> None:
     if outcome.consent_first:
-        await send_screen(context, chat_id, welcome_screen(context))
+        await send_screen(context, chat_id, welcome_screen(context, "reminders"))
     elif outcome.screen is None:
         return
     elif outcome.new_message:
@@ -54,8 +56,13 @@ async def reminders_command(update: Update, context: Context) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    outcome = await reminder_settings(context).command(user.id, chat.id)
-    await _show(context, chat.id, None, outcome)
+    await show_reminders(context, user.id, chat.id)
+
+
+async def show_reminders(context: Context, user_id: int, chat_id: int) -> None:
+    """What /reminders shows (also right after consent, for someone who asked for it first)."""
+    outcome = await reminder_settings(context).command(user_id, chat_id)
+    await _show(context, chat_id, None, outcome)
 
 
 async def reminders_button(update: Update, context: Context) -> None:
@@ -89,3 +96,4 @@ def register(application: AnyApp) -> None:
     application.add_handler(CommandHandler("reminders", reminders_command))
     application.add_handler(CallbackQueryHandler(reminders_button, pattern=r"^r1:"))
     add_text_hook(application, typed_input)
+    add_after_consent(application, "reminders", show_reminders)

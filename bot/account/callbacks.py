@@ -17,8 +17,12 @@ START_PATTERN = rf"^{START_PREFIX}:"
 DELETE_PATTERN = rf"^{DELETE_PREFIX}:"
 
 StartAction = Literal["agree", "restart", "check", "continue"]
+# Where someone who asked for something before agreeing lands once they agree.
+AfterConsent = Literal["reminders"]
 _SIMPLE: dict[str, StartAction] = {"agree": "agree", "restart": "restart", "check": "check"}
-_START_RE = re.compile(rf"^{START_PREFIX}:(agree|restart|check|continue:([0-9]{{1,10}}))$")
+_START_RE = re.compile(
+    rf"^{START_PREFIX}:(agree|restart|check|continue:([0-9]{{1,10}})|agree:(reminders))$"
+)
 _DELETE_RE = re.compile(rf"^{DELETE_PREFIX}:(yes|no):([0-9]{{1,10}})$")
 # Epoch minutes of the year 9999: beyond it no clock can have shown the prompt, and
 # datetime could not even hold it.
@@ -29,10 +33,13 @@ _MAX_MINUTE = int(datetime(9999, 12, 31, tzinfo=UTC).timestamp() // 60)
 class StartPress:
     action: StartAction
     assessment_id: int | None = None  # for "continue": the questionnaire the button was for
+    then: AfterConsent | None = None  # for "agree": where the person asked to go first
 
     def pack(self) -> str:
         if self.action == "continue":
             return f"{START_PREFIX}:continue:{self.assessment_id}"
+        if self.action == "agree" and self.then is not None:
+            return f"{START_PREFIX}:agree:{self.then}"
         return f"{START_PREFIX}:{self.action}"
 
     @classmethod
@@ -43,6 +50,8 @@ class StartPress:
         if match[2] is not None:
             aid = int(match[2])
             return cls("continue", aid) if aid <= MAX_ASSESSMENT_ID else None
+        if match[3] is not None:
+            return cls("agree", then="reminders")
         return cls(_SIMPLE[match[1]])
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from bot.account.callbacks import AGREE, RESTART, DeletePress, StartPress
+from bot.account.callbacks import AGREE, RESTART, AfterConsent, DeletePress, StartPress
 from bot.clock import Clock
 from bot.content.model import Content
 from bot.storage import Assessment, Storage
@@ -38,9 +38,11 @@ class Account:
 
     # ---- consent
 
-    def welcome(self, *, with_button: bool = True) -> Screen:
-        """The first message: what the bot is and is not; the button is consent."""
-        buttons = ((Button(self.content.raw_text("start.agree_button"), AGREE),),)
+    def welcome(self, *, with_button: bool = True, then: AfterConsent | None = None) -> Screen:
+        """The first message: what the bot is and is not; the button is consent (and carries
+        where the person asked to go, if anywhere)."""
+        data = AGREE if then is None else StartPress("agree", then=then).pack()
+        buttons = ((Button(self.content.raw_text("start.agree_button"), data),),)
         return Screen(self.content.text("start.welcome"), buttons if with_button else ())
 
     async def arrive(self, user_id: int, chat_id: int) -> bool:

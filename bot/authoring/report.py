@@ -13,14 +13,21 @@ meant; they never change the exit code. The rules (also in content/README.md):
   effect is the everyday answer ("18 to 39", "Calves"), which is fine; only such a question
   where no option has any effect is reported;
 - a flag that no rule or skip rule uses (setting it changes nothing);
-- a question that every path skips (its skip rule can only hold after a stop answer, say).
+- a question that every path skips (its skip rule can only hold after a stop answer, say);
+- a cause that no answer points to directly (2 or more points, not listed as background), so
+  it is never shown: a cause is shown only with an answer of the person behind it;
+- two causes whose evidence is equal in every way (one answer points to both alike), found in
+  a fixed sample of people, where the order of causes.yaml then decides which comes first or
+  which is shown.
 """
 
 from __future__ import annotations
 
+import itertools
+import random
 from collections.abc import Iterable, Mapping
 
-from bot.authoring.simulate import PathSpace
+from bot.authoring.simulate import PassedModel, PathSpace
 from bot.content import conditions as cond
 from bot.content.model import (
     CAUSE_FILE,
@@ -280,11 +287,70 @@ def can_rank_first(content: Content, cause: Cause) -> bool:
     return first(best)
 
 
+# People drawn for the tie check: enough to meet the common patterns, quick to run.
+TIE_SAMPLE = 2000
+TIE_SEED = 10
+
+
+def _directly_pointed(content: Content, cause: Cause) -> bool:
+    return any(
+        logic.answer_strength(cause, q, o.id, o.points.get(cause.id, 0)) > 0
+        for q in content.questions
+        for o in q.options
+    )
+
+
+def ranking_warnings(content: Content, cfile: str) -> list[str]:
+    """Causes never shown for want of a direct answer; ties that causes.yaml's order settles."""
+    where = {c.id: f"causes[{i}] ({c.id})" for i, c in enumerate(content.causes)}
+    warnings = [
+        f"{cfile}: {where[c.id]}: no answer points to it directly (an answer worth "
+        f"{logic.DIRECT_POINTS} or more points, not listed under background), so it is never "
+        "shown: a cause needs an answer of the person behind it"
+        for c in content.causes
+        if not _directly_pointed(content, c)
+    ]
+    found: dict[tuple[str, str, str], str] = {}
+    # One answer that is someone's only evidence: two causes it points to alike are ordered
+    # by the file alone. Checked for every answer, so no sample can miss it.
+    for question in content.questions:
+        for option in question.options:
+            strong = [
+                (cause, logic.answer_strength(cause, question, option.id, points))
+                for cause in content.causes
+                if (points := option.points.get(cause.id, 0)) > 0
+            ]
+            for (a, s1), (b, s2) in itertools.combinations(strong, 2):
+                if s1 == s2 > 0:
+                    found.setdefault(
+                        (a.id, b.id, "which comes first"), f"{question.short}: {option.label}"
+                    )
+    people = PassedModel(content).sample(TIE_SAMPLE, random.Random(TIE_SEED))
+    for answers in people:
+        effective = logic.effective_answers(content, answers)
+        twitcher = logic.twitches_only(content, effective)
+        ranked = logic.rank(content, effective)
+        for at, what in ((0, "which comes first"), (logic.MAX_CAUSES - 1, "which is shown")):
+            if at + 1 >= len(ranked):
+                continue
+            one, other = ranked[at], ranked[at + 1]
+            if logic.evidence_key(one, twitcher) == logic.evidence_key(other, twitcher):
+                found.setdefault((one.cause.id, other.cause.id, what), one.evidence[0])
+    for (first, second, what), line in found.items():
+        warnings.append(
+            f"{cfile}: {where[first]} and {where[second]}: equal evidence (e.g. '{line}' "
+            f"points to both alike), so the order of this file decides {what}: give one of "
+            "them more points for that answer"
+        )
+    return warnings
+
+
 def warning_lines(content: Content, space: PathSpace, folder: str) -> list[str]:
     qfile, cfile, tfile = (f"{folder}/{name}" for name in (QUESTION_FILE, CAUSE_FILE, TRIAGE_FILE))
-    warnings: list[str] = []
+    warnings: list[str] = ranking_warnings(content, cfile)
     for i, cause in enumerate(content.causes):
-        if not can_rank_first(content, cause):
+        # A cause never shown is warned about above already.
+        if _directly_pointed(content, cause) and not can_rank_first(content, cause):
             warnings.append(
                 f"{cfile}: causes[{i}] ({cause.id}): can never rank first: no answers found "
                 "that give it its min_score and more points than every other cause"

@@ -67,8 +67,13 @@ def default_content_dir() -> Path:
 # Parsing each file
 
 
+def named(where: str, ident: str) -> str:
+    """ "rules[9] (calf)": the place in the file and the id, when the id is a good one."""
+    return f"{where} ({ident})" if ident and ID_RE.match(ident) else where
+
+
 def _parse_causes(data: Any, r: Reader) -> tuple[list[Cause], dict[str, str]]:
-    top = r.mapping(data, "", ["causes"])
+    top = r.mapping(data, "", ["causes"], ["twitches_only"])
     causes: list[Cause] = []
     where_of: dict[str, str] = {}
     if top is None or "causes" not in top:
@@ -76,9 +81,24 @@ def _parse_causes(data: Any, r: Reader) -> tuple[list[Cause], dict[str, str]]:
     ids: list[tuple[str, str]] = []
     for i, raw in enumerate(r.items(top["causes"], "causes")):
         where = f"causes[{i}]"
-        item = r.mapping(raw, where, ["id", "name", "explanation", "tips", "min_score", "sources"])
+        item = r.mapping(
+            raw,
+            where,
+            ["id", "name", "explanation", "tips", "min_score", "sources"],
+            ["background", "twitch"],
+        )
         if item is None:
             continue
+        background: list[str] = []
+        if "background" in item:
+            for j, ref in enumerate(r.items(item.get("background"), f"{where}.background")):
+                if not isinstance(ref, str) or ref.count(".") != 1:
+                    r.error(
+                        f"{where}.background[{j}]",
+                        "write an answer as question.option, e.g. kidney.night",
+                    )
+                else:
+                    background.append(ref)
         cid = r.ident(item, where)
         ids.append((f"{where}.id", cid))
         tips = _text_list(item.get("tips"), f"{where}.tips", r, max_items=2)
@@ -98,6 +118,8 @@ def _parse_causes(data: Any, r: Reader) -> tuple[list[Cause], dict[str, str]]:
                 tips=tuple(tips),
                 min_score=min_score,
                 sources=tuple(sources),
+                background=tuple(background),
+                twitch=r.boolean(item, "twitch", where),
             )
         )
         where_of[cid] = where
@@ -185,8 +207,9 @@ def _parse_triage_top(data: Any, r: Reader) -> _Triage:
         )
         if item is None:
             continue
-        rule_ids.append((f"{where}.id", r.ident(item, where)))
-        result.raw_rules.append((where, item))
+        rid = r.ident(item, where)
+        rule_ids.append((f"{where}.id", rid))
+        result.raw_rules.append((named(where, rid), item))
     r.duplicates(rule_ids, "rule")
     return result
 
@@ -216,6 +239,8 @@ def _parse_questions(
             continue
         qid = r.ident(item, where)
         ids.append((f"{where}.id", qid))
+        # Named by id too, so a message is found without counting entries.
+        where = named(where, qid)
         raw_kind = item.get("kind")
         kind: QuestionKind = "multi" if raw_kind == "multi" else "single"
         if "kind" in item and raw_kind not in ("single", "multi"):
@@ -395,6 +420,22 @@ def load_content(directory: Path | None = None) -> Content:
             qr.error(f"{where}.ask_if", "can never be true, so this question is never asked")
         questions[i] = _replace_ask_if(questions[i], condition)
 
+    for cause in causes:
+        for j, ref in enumerate(cause.background):
+            qid, _, oid = ref.partition(".")
+            question = next((q for q in questions if q.id == qid), None)
+            if question is None or question.option(oid) is None:
+                cr.error(
+                    f"{cause_where.get(cause.id, 'causes')}.background[{j}]",
+                    f"no question '{qid}' with an option '{oid}'",
+                )
+    twitches_only: Condition | None = None
+    raw_causes = raw[CAUSE_FILE]
+    if isinstance(raw_causes, dict) and "twitches_only" in raw_causes:
+        twitches_only = cr.condition(raw_causes["twitches_only"], "twitches_only")
+        if twitches_only is not None:
+            check_condition_refs(twitches_only, "twitches_only", cr, questions, flag_ids)
+
     rules: list[Rule] = []
     before_rules = len(problems.lines)
     for where, item in triage.raw_rules:
@@ -463,6 +504,7 @@ def load_content(directory: Path | None = None) -> Content:
         rules=tuple(rules),
         texts=MappingProxyType(texts),
         warnings=tuple(problems.warnings),
+        twitches_only=twitches_only,
     )
     check_composed(content, names, problems, triage.level_where)
     if problems.lines:

@@ -78,6 +78,12 @@ class Cause:
     tips: tuple[str, ...]
     min_score: int
     sources: tuple[str, ...]
+    # Answers ("question.option") that add points but are only a background factor for this
+    # cause, whatever their points: alone they never show it (night urination alone says
+    # little about the kidneys). An answer worth 1 point is a background factor anyway.
+    background: tuple[str, ...] = ()
+    # A cause that fits twitches: for someone who only gets twitches, these come first.
+    twitch: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,8 @@ class Content:
     # Found while loading: valid, but probably not what the author meant (check-content shows
     # them).
     warnings: tuple[str, ...] = ()
+    # causes.yaml `twitches_only`: the answers of someone who has twitches, not cramps.
+    twitches_only: Condition | None = None
 
     def question(self, qid: str) -> Question | None:
         for question in self.questions:

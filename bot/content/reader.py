@@ -77,6 +77,36 @@ def _line(file: str, where: str, message: str) -> str:
     return f"{file}: {where}: {message}" if where else f"{file}: {message}"
 
 
+# PyYAML's words for the usual slips, and what to do about each, in plain words.
+_YAML_FIXES: tuple[tuple[str, str], ...] = (
+    (
+        "mapping values are not allowed",
+        "A text on this line contains ': ': put the whole text in double quotes",
+    ),
+    ("found character '\\t'", "There is a tab here: indent with spaces only"),
+    ("cannot start any token", "There is a tab or odd symbol here: indent with spaces only"),
+    (
+        "could not find expected ':'",
+        "A line here is not 'key: value', or a long text goes on to the next line without "
+        "being indented more: check this line and the one above",
+    ),
+    (
+        "expected <block end>",
+        "The indentation here does not match the lines above: line it up with its neighbours",
+    ),
+    ("found unexpected end of stream", "A quote is opened and never closed: add the quote"),
+    ("while scanning a quoted scalar", "A quote is opened and never closed: add the quote"),
+    ("duplicate key", "The same key appears twice: remove or rename one"),
+)
+
+
+def yaml_fix(what: str) -> str:
+    for fragment, fix in _YAML_FIXES:
+        if fragment in what:
+            return fix + "."
+    return "Check the indentation and the quotes on this line and the one above."
+
+
 def read_yaml(path: Path, file: str, problems: Problems) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -93,10 +123,13 @@ def read_yaml(path: Path, file: str, problems: Problems) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         what = error.problem or error.context or "invalid YAML"
+        fix = yaml_fix(what)
         if mark is None:
-            problems.add(file, "", f"YAML syntax error: {what}")
+            problems.add(file, "", f"YAML syntax error: {what}. {fix}")
         else:
-            problems.add(file, "", f"line {mark.line + 1}, column {mark.column + 1}: {what}")
+            problems.add(
+                file, "", f"line {mark.line + 1}, column {mark.column + 1}: {what}. {fix}"
+            )
     except yaml.YAMLError as error:
         problems.add(file, "", f"YAML error: {error}")
     return None

@@ -139,15 +139,15 @@ def check_composed(
     content: Content, names: dict[str, str], problems: Problems, level_where: dict[str, str]
 ) -> None:
     """Render the worst cases: every question screen and the longest possible result."""
-    from bot.questionnaire import render
+    from bot.questionnaire import render, result
 
     for i, question in enumerate(content.questions):
         for problem in render.question_screen_problems(content, question):
             problems.add(names[QUESTION_FILE], f"questions[{i}]", problem)
-    for problem in render.worst_result_problems(content):
+    for problem in result.worst_result_problems(content):
         # The length is the sum of many texts in several files: blame the longest one, where
         # shortening helps most, and say how the rest adds up.
-        worst = render.worst_result(content, stopped="emergency-screen" in problem)
+        worst = result.worst_result(content, stopped="emergency-screen" in problem)
         parts = _result_parts(content, worst, names, level_where)
         length, file, where, what, _ = max(parts, key=lambda part: part[0])
         totals: dict[str, int] = {}

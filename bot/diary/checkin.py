@@ -10,6 +10,7 @@ Callback data: `d1:<night YYYYMMDD>:<item>:<value>`, ASCII, far below 64 bytes.
     calf y|n (after a cramp over 10 minutes: one calf swollen, red or warm?)
     factors done      urine y|n    weak y|n
     snooze 1 | skip 1 (first step only; the handler acts on them, the answers do not change)
+    back <step>       (the step it was shown on, so an old or repeated Back changes nothing)
 """
 
 from __future__ import annotations
@@ -71,6 +72,17 @@ STEPS: tuple[str, ...] = (
     "urine",
     "weak",
 )
+CHECKIN_ITEMS = {**CHECKIN_ITEMS, "back": STEPS[1:]}
+# What Back takes away to ask a step again (factors keep their ticks: Done is asked again).
+_UNDO: Mapping[str, tuple[str, ...]] = {
+    "cramps": ("cramps",),
+    "longest": ("longest", "now"),
+    "woke": ("woke",),
+    "calf": ("calf",),
+    "twitch": ("twitch",),
+    "factors": ("factors_done",),
+    "urine": ("urine",),
+}
 
 _DATA_RE = re.compile(r"d1:([0-9]{8}):([a-z0-9_]{1,16}):([a-z0-9_]{1,8})")
 
@@ -178,6 +190,19 @@ def apply_press(answers: Mapping[str, Any], press: CheckinPress) -> dict[str, An
     item, value = press.item, press.value
     if press.is_action:
         return new
+    if item == "back":
+        # Back from the step being asked: the one before it is asked again, as in the
+        # questionnaire; answers after it stay and are skipped over once it is answered.
+        if value not in current:
+            return new
+        steps = _planned_steps(answers, ask_weakness=True)
+        if value not in steps or steps.index(value) == 0:
+            return new
+        for key in _UNDO.get(steps[steps.index(value) - 1], ()):
+            # None rather than gone: storage merges a night's answers key by key.
+            if key in new:
+                new[key] = None
+        return new
     if item in TOGGLES or item == "factors":
         if "factors" not in current:
             return new
@@ -249,6 +274,15 @@ def _yes_no(texts: Texts, night: date, item: str) -> tuple[tuple[Button, ...], .
 
 
 def _step_buttons(
+    texts: Texts, night: date, step: str, answers: Mapping[str, Any]
+) -> tuple[tuple[Button, ...], ...]:
+    rows = _answer_buttons(texts, night, step, answers)
+    if step == STEPS[0]:
+        return rows
+    return (*rows, (_button(texts, night, "checkin.back", "back", step),))
+
+
+def _answer_buttons(
     texts: Texts, night: date, step: str, answers: Mapping[str, Any]
 ) -> tuple[tuple[Button, ...], ...]:
     if step == "cramps":

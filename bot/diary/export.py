@@ -9,7 +9,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Protocol
 
 from bot.diary.flow import SKIPPED
@@ -22,6 +22,7 @@ TWITCH_CELL = {"none": "none", "one": "one place", "many": "several places"}
 
 CSV_COLUMNS: tuple[str, ...] = (
     "night",
+    "status",
     "cramps",
     "longest",
     "woke",
@@ -39,6 +40,7 @@ CSV_COLUMNS: tuple[str, ...] = (
 # The header row, in words a doctor reads without a key (the columns above are the keys).
 CSV_HEADERS: Mapping[str, str] = {
     "night": "night",
+    "status": "check-in",
     "cramps": "cramps",
     "longest": "longest cramp",
     "woke": "woke up",
@@ -54,8 +56,8 @@ CSV_HEADERS: Mapping[str, str] = {
     "urine_dark": "dark urine",
     "weak_or_numb": "new weakness or numbness",
     "complete": "complete",
-    "sent_at": "sent at (UTC)",
-    "answered_at": "answered at (UTC)",
+    "sent_at": "sent at (your time)",
+    "answered_at": "answered at (your time)",
 }
 
 # What became of a night's check-in (the diary row is made when the check-in is sent).
@@ -126,42 +128,52 @@ def _yes_no(value: Any) -> str:
     return ""  # not asked that night
 
 
-def _row(entry: ExportEntry) -> dict[str, str]:
+def _local(moment: datetime, zone: tzinfo) -> str:
+    # "2026-11-26T07:30:05+01:00": the person's own clock, with the offset, so it is exact.
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def _row(entry: ExportEntry, zone: tzinfo) -> dict[str, str]:
     answers = entry.answers
     count = cramp_count(answers)
     factors = factors_of(answers)
     answered_factors = answers.get("factors_done") is True
+    status = night_status(entry)
+    longest = answers.get("longest")
+    now = answers.get("now")
     row = {
         "night": entry.night.isoformat(),
+        "status": status,
         "cramps": "" if count is None else CRAMPS_CELL[count],
-        "longest": LONGEST_CELL.get(str(answers.get("longest")), ""),
+        "longest": LONGEST_CELL.get(str(longest), ""),
         "woke": _yes_no(answers.get("woke")),
-        "cramp_at_checkin": "yes" if answers.get("now") is True else "",
+        # Asked with the longest cramp: "no" once that is answered, blank when never asked.
+        "cramp_at_checkin": _yes_no(True if now is True else False if longest else None),
         "calf_swollen": _yes_no(answers.get("calf")),
         "twitch": TWITCH_CELL.get(str(answers.get("twitch")), ""),
         "urine_dark": _yes_no(answers.get("urine")),
         "weak_or_numb": _yes_no(answers.get("weak")),
-        "complete": "yes" if entry.complete else "no",
+        "complete": _yes_no(entry.complete),
         # The row is made when the check-in goes out; only answers (and Skip) change its
         # updated_at afterwards, so for an answered night that is the time of its last answer.
-        "sent_at": entry.recorded_at.isoformat(timespec="seconds"),
-        "answered_at": entry.updated_at.isoformat(timespec="seconds"),
+        "sent_at": _local(entry.recorded_at, zone),
+        "answered_at": _local(entry.updated_at, zone) if status == ANSWERED else "",
     }
     for factor in FACTORS:
-        # blank, not 0, when the factors were never answered: unknown is not "no"
-        row[factor] = ("1" if factor in factors else "0") if answered_factors else ""
+        # blank, not "no", when the factors were never answered: unknown is not "no"
+        row[factor] = _yes_no(factor in factors) if answered_factors else ""
     return row
 
 
-def diary_csv(entries: Iterable[ExportEntry]) -> bytes:
-    """One row per answered night, oldest first, a header row, a column per item; UTF-8.
-    Skipped and unanswered nights have no row (the JSON lists them)."""
+def diary_csv(entries: Iterable[ExportEntry], zone: tzinfo = UTC) -> bytes:
+    """One row per night a check-in was sent, oldest first (skipped and unanswered nights
+    too, so a gap in the diary is visible), a header row, a column per item; UTF-8. Yes/no
+    cells say "yes" or "no" (blank: not asked); times are in `zone`, with the offset."""
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writerow(CSV_HEADERS)
     for entry in sorted(entries, key=lambda e: e.night):
-        if night_status(entry) == ANSWERED:
-            writer.writerow(_row(entry))
+        writer.writerow(_row(entry, zone))
     return out.getvalue().encode("utf-8")
 
 

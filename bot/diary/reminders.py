@@ -45,6 +45,7 @@ from bot.diary.schedule import (
 from bot.diary.timezones import (
     REGIONS,
     city_label,
+    friendly_zone,
     refusal_reason,
     resolve_timezone,
     suggest_timezones,
@@ -213,7 +214,9 @@ def status_screen(content: Content, user: User, now: datetime) -> Screen:
             local, tz = settings
             lines.append(
                 content.text(
-                    "reminders.status.off_kept", time=format_local_time(local), zone=tz.key
+                    "reminders.status.off_kept",
+                    time=format_local_time(local),
+                    zone=friendly_zone(tz.key),
                 )
             )
         else:
@@ -278,7 +281,9 @@ def suggestion_screen(content: Content, local: time, typed: str) -> Screen:
     if suggestions and reason is None:
         lines.append(content.text("reminders.zone.suggest"))
     if suggestions:
-        rows += [(Button(zone, _data("z", hhmm(local), zone)),) for zone in suggestions]
+        rows += [
+            (Button(friendly_zone(zone), _data("z", hhmm(local), zone)),) for zone in suggestions
+        ]
     else:
         lines.append(content.text("reminders.zone.none_close"))
     rows += _region_rows(content, local)
@@ -402,7 +407,7 @@ class ReminderSettings:
         text = self.content.text(
             "reminders.confirm",
             time=format_local_time(local),
-            zone=tz.key,
+            zone=friendly_zone(tz.key),
             when=describe_when(self.content, next_at, tz, now),
         )
         if not MORNING_FROM <= local < MORNING_UNTIL:

@@ -360,13 +360,18 @@ def history_view(entries: Iterable[DiaryRecord], today: date, *, texts: Texts) -
         lines.append(texts.text("history.empty"))
         return "\n".join(lines)
 
-    # Rows end on last night, so the newest week is always complete and the short row is the
-    # oldest one.
-    nights = [first_night + timedelta(days=i) for i in range(HISTORY_NIGHTS)]
-    first_row = HISTORY_NIGHTS % 7 or 7
-    rows = [nights[:first_row]] + [nights[i : i + 7] for i in range(first_row, HISTORY_NIGHTS, 7)]
-    for row in rows:
-        strip = "".join(night_symbol(shown.get(n)) for n in row)
+    # Whole weeks ending on last night, so every row has seven nights and the columns line
+    # up; the oldest week reaches back before the window rather than being cut. Weeks with
+    # no entry are left out, except the newest one.
+    weeks = -(-HISTORY_NIGHTS // 7)
+    start = last_night - timedelta(days=7 * weeks - 1)
+    known = {e.night: e.answers for e in _upto(entries, last_night) if e.night >= start}
+    for week in range(weeks):
+        row = [start + timedelta(days=7 * week + i) for i in range(7)]
+        newest = week == weeks - 1
+        if not newest and not any(cramp_count(known.get(n) or {}) is not None for n in row):
+            continue
+        strip = " ".join(night_symbol(known.get(n)) for n in row)
         dates = texts.text("history.row", start=short_date(row[0]), end=short_date(row[-1]))
         lines.append(f"<code>{strip}</code>  {dates}")
     lines.append(texts.text("history.legend"))
@@ -443,8 +448,8 @@ def insights_view(entries: Iterable[DiaryRecord], *, texts: Texts) -> str:
         lines.append("")
         lines.append(f"<i>{texts.text('insights.chance')}</i>")
         return "\n".join(lines)
-    # Factors with enough nights first: they are the answer the person came for.
-    for c in sorted(counts, key=lambda c: not c.enough):
+    # Factors with enough nights: they are the answer the person came for.
+    for c in counts:
         if c.enough:
             lines.append(
                 "• "
@@ -458,22 +463,11 @@ def insights_view(entries: Iterable[DiaryRecord], *, texts: Texts) -> str:
                     without_nights=c.without_nights,
                 )
             )
-        else:
-            more_with = max(0, INSIGHT_MIN_NIGHTS - c.with_nights)
-            more_without = max(0, INSIGHT_MIN_NIGHTS - c.without_nights)
-            variant = "both" if more_with and more_without else "with" if more_with else "without"
-            lines.append(
-                "• "
-                + fill(
-                    texts,
-                    f"insights.waiting.{variant}",
-                    factor=label(texts, f"checkin.factor.{c.factor}"),
-                    more_with=more_with,
-                    more_without=more_without,
-                    with_nights=c.with_nights,
-                    without_nights=c.without_nights,
-                )
-            )
+    # The rest in one line: a list of "not yet" would bury the few lines that say something.
+    waiting = [c for c in counts if not c.enough]
+    if waiting:
+        names = Html(", ".join(texts.text(f"checkin.factor.{c.factor}") for c in waiting))
+        lines.append(fill(texts, "insights.waiting", factors=names, nights=INSIGHT_MIN_NIGHTS))
     lines.append("")
     lines.append(f"<i>{texts.text('insights.chance')}</i>")
     return "\n".join(lines)

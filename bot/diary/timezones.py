@@ -476,9 +476,14 @@ def _close(key: str, n: int) -> list[str]:
     """Places whose names start like `key` or are spelt nearly like it."""
     names = {**{k: z[0] for k, z in _countries().items()}, **_by_name()}
     found: list[str] = []
-    # A typed beginning ("kolk", "los ang") is the likeliest intent; then spelling slips.
+    # A typed beginning ("kolk", "los ang") is the likeliest intent; then spelling slips, of
+    # city names only: a country spelt nearly alike ("Berlni", Benin) offers a city that
+    # looks nothing like what was typed.
     prefixed = [name for name in names if len(key) >= 3 and name.startswith(key)]
-    close = difflib.get_close_matches(key, list(names), n=n * 4, cutoff=0.7)
+    close = difflib.get_close_matches(key, list(_by_name()), n=n * 4, cutoff=0.7)
+    if not close:
+        # A country spelt nearly right ("Inida") when no city is close.
+        close = difflib.get_close_matches(key, list(_countries()), n=n, cutoff=0.8)
     for name in [*sorted(prefixed, key=len), *close]:
         zone = names[name]
         if zone not in found:
@@ -517,9 +522,18 @@ def suggest_timezones(text: str, n: int = 3, *, now: datetime | None = None) -> 
 
 
 def zone_label(zone: str, now: datetime) -> str:
-    """ "Europe/Berlin (UTC+01:00)": the offset in force at `now` (aware)."""
+    """ "Berlin (Europe/Berlin, UTC+01:00)": a name a person knows, the zone, and the offset
+    in force at `now` (aware)."""
     offset = now.astimezone(ZoneInfo(zone)).utcoffset()
     minutes = round(offset.total_seconds() // 60) if offset is not None else 0
     sign = "+" if minutes >= 0 else "-"
     hours, rest = divmod(abs(minutes), 60)
-    return f"{zone} (UTC{sign}{hours:02d}:{rest:02d})"
+    utc = f"UTC{sign}{hours:02d}:{rest:02d}"
+    city = city_label(zone)
+    return f"{zone} ({utc})" if city == zone else f"{city} ({zone}, {utc})"
+
+
+def friendly_zone(zone: str) -> str:
+    """ "New York (America/New_York)"; a zone with no city in its name stays as it is."""
+    city = city_label(zone)
+    return zone if city == zone else f"{city} ({zone})"

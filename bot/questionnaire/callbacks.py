@@ -14,13 +14,17 @@ PREFIX = "q1"
 PATTERN = rf"^{PREFIX}:"
 DONE = "~done"
 BACK = "~back"
+# Under an emergency or urgent stop: "I pressed this by mistake" (the stop question's id).
+UNDO = "~undo"
+# "No, keep my ticks" when "None of these" was tapped after ticking boxes.
+KEEP = "~keep"
 # SQLite's rowid can grow past this only after ten billion questionnaires; the bound keeps a
 # forged number from reaching storage as a huge integer.
 MAX_ASSESSMENT_ID = 9_999_999_999
 
 _RE = re.compile(
     rf"^{PREFIX}:(?P<aid>[0-9]{{1,10}}):(?P<qid>[a-z0-9_]{{1,16}}):"
-    r"(?P<opt>[a-z0-9_]{1,16}|~done|~back)(?::(?P<state>[01]))?$"
+    r"(?P<opt>[a-z0-9_]{1,16}|~done|~back|~undo|~keep)(?::(?P<state>[01]))?$"
 )
 
 
@@ -59,3 +63,33 @@ def widest(question_id: str, option_id: str) -> str | None:
     if size <= MAX_CALLBACK_DATA:
         return None
     return f"callback data '{data}' is {size} bytes, over Telegram's {MAX_CALLBACK_DATA}"
+
+
+# --- the result's buttons: `c1:<assessment>:<cause>`, `c1:<assessment>:~` (back to the
+# summary), `c1:<assessment>:~notes` (every doctor's note, when the summary folded some)
+
+RESULT_PREFIX = "c1"
+RESULT_PATTERN = rf"^{RESULT_PREFIX}:"
+SUMMARY = "~"
+NOTES = "~notes"
+_RESULT_RE = re.compile(
+    rf"^{RESULT_PREFIX}:(?P<aid>[0-9]{{1,10}}):(?P<what>[a-z0-9_]{{1,16}}|~|~notes)$"
+)
+
+
+@dataclass(frozen=True)
+class ResultPress:
+    """A press under a finished result: a cause's id, SUMMARY or NOTES."""
+
+    assessment_id: int
+    what: str
+
+    def pack(self) -> str:
+        return f"{RESULT_PREFIX}:{self.assessment_id}:{self.what}"
+
+    @classmethod
+    def parse(cls, data: str) -> ResultPress | None:
+        match = _RESULT_RE.match(data)
+        if match is None or int(match["aid"]) > MAX_ASSESSMENT_ID:
+            return None
+        return cls(int(match["aid"]), match["what"])

@@ -14,8 +14,24 @@ from bot.account.callbacks import RESTART
 from bot.clock import Clock
 from bot.content.model import Content
 from bot.questionnaire import logic
-from bot.questionnaire.callbacks import BACK, DONE, QuestionPress
-from bot.questionnaire.render import render_question, render_result
+from bot.questionnaire.callbacks import (
+    BACK,
+    DONE,
+    KEEP,
+    NOTES,
+    SUMMARY,
+    UNDO,
+    QuestionPress,
+    ResultPress,
+)
+from bot.questionnaire.render import render_question
+from bot.questionnaire.result import (
+    full_text,
+    render_cause,
+    render_notes,
+    render_stopped,
+    render_summary,
+)
 from bot.storage import Assessment, Storage
 from bot.ui import Button, Screen
 
@@ -32,6 +48,25 @@ class Outcome:
     # message, which the handler edits or re-sends.
     edit_pressed: bool = True
     assessment_id: int | None = None
+    # Shown in the pressed message when `screen` goes elsewhere (a stop that was taken back
+    # keeps its advice, without its button).
+    pressed_screen: Screen | None = None
+
+
+def stop_question(content: Content, answers: dict[str, tuple[str, ...]]) -> str | None:
+    """The safety question whose answer ended the questionnaire, if one did."""
+    if not logic.is_stopped(content, answers):
+        return None
+    asked = logic.path(content, answers)
+    return asked[-1].id if asked else None
+
+
+def result_screen(
+    content: Content, assessment_id: int, result: logic.Result, answers: dict[str, tuple[str, ...]]
+) -> Screen:
+    if result.stopped:
+        return render_stopped(content, result, assessment_id, stop_question(content, answers))
+    return render_summary(content, result, assessment_id)
 
 
 class Questionnaire:
@@ -101,10 +136,17 @@ class Questionnaire:
             and message_id is not None
             and message_id == started.message_id
         ):
+            if press.option == UNDO:
+                return await self._undo(user_id, started, press.question_id)
             # The last answer was stored but the result never reached the screen (a failed
             # edit, a crash): a press on the question still showing there brings it back.
             result = logic.Result.from_json(self.content, started.result)
-            return Outcome(screen=render_result(self.content, result), finished=True)
+            answers = await self.storage.get_answers(started.id)
+            return Outcome(
+                screen=result_screen(self.content, started.id, result, answers), finished=True
+            )
+        if press.option == UNDO:
+            return await self._undo_refused(user_id)
         if started.status != "open" or (
             message_id is not None
             and started.message_id is not None
@@ -128,6 +170,10 @@ class Questionnaire:
             return Outcome(
                 screen=render_question(self.content, started.id, shown, answers, walked=walked)
             )
+
+        if press.option == KEEP:
+            # "No, keep my ticks": the question as it was.
+            return Outcome(screen=render_question(self.content, started.id, question, answers))
 
         if press.option == DONE:
             if question.kind != "multi":
@@ -161,22 +207,55 @@ class Questionnaire:
             answers = {**answers, question.id: ordered}
             return Outcome(screen=render_question(self.content, started.id, question, answers))
 
+        ticks = [o for o in answers.get(question.id, ()) if not self._exclusive(question.id, o)]
+        if question.kind == "multi" and option.exclusive and press.state:
+            # "Yes, clear my ticks": this answer alone, and on.
+            return await self._advance(started, question.id, (option.id,), answers)
         if press.state is not None:
             return Outcome(notice=stale, screen=await self.screen_for(started))
-        if question.kind == "multi" and any(
-            not self._exclusive(question.id, o) for o in answers.get(question.id, ())
-        ):
-            # "Not sure" after ticking boxes: clearing them silently could drop "Pregnant".
-            # Show the swap and let Done (or a second tap) confirm it.
-            await self.storage.save_answer(
-                started.id, question.id, (option.id,), self._now(), current_question=question.id
-            )
-            answers = {**answers, question.id: (option.id,)}
+        if question.kind == "multi" and ticks:
+            # "None of these" after ticking boxes: clearing them silently could drop
+            # "Pregnant", so ask, with two buttons; nothing changes until one is pressed.
             return Outcome(
-                notice=self.content.raw_text("q.exclusive_swapped"),
-                screen=render_question(self.content, started.id, question, answers),
+                screen=render_question(
+                    self.content, started.id, question, answers, clear_for=option
+                )
             )
         return await self._advance(started, question.id, (option.id,), answers)
+
+    async def result_press(self, user_id: int, data: str, message_id: int | None) -> Outcome:
+        """A cause button under a result, or the way back to the summary: shown in the same
+        message. Only the person's own finished result, in its own message, answers."""
+        stale = self.content.raw_text("stale.button_only")
+        press = ResultPress.parse(data)
+        if press is None:
+            return Outcome(notice=stale)
+        shown = await self.storage.get_assessment(press.assessment_id)
+        if shown is None:
+            return Outcome(notice=stale)
+        if shown.user_id != user_id:
+            return Outcome(notice=self.content.raw_text("stale.not_yours"), alert=True)
+        if (
+            shown.status != "finished"
+            or shown.result is None
+            or shown.result.get("stopped")
+            or (message_id is not None and message_id != shown.message_id)
+        ):
+            return Outcome(notice=stale)
+        result = logic.Result.from_json(self.content, shown.result)
+        if press.what == SUMMARY:
+            return Outcome(screen=render_summary(self.content, result, shown.id))
+        if press.what == NOTES:
+            return Outcome(screen=render_notes(self.content, result, shown.id))
+        screen = render_cause(self.content, result, shown.id, press.what)
+        if screen is None:
+            # Not a cause of this result (forged, or gone from the content since): the
+            # summary, which lists the ones there are.
+            return Outcome(
+                notice=self.content.raw_text("stale.button"),
+                screen=render_summary(self.content, result, shown.id),
+            )
+        return Outcome(screen=screen)
 
     def _exclusive(self, qid: str, oid: str) -> bool:
         question = self.content.question(qid)
@@ -213,11 +292,56 @@ class Questionnaire:
         await self.storage.finish_assessment(
             started.id,
             level=result.level.id,
-            result=result.to_json(),
+            # The full text, every explanation and tip, is kept: the screen folds them away.
+            result={**result.to_json(), "text": full_text(self.content, result)},
             now=self._now(),
             keep=tuple(logic.effective_answers(self.content, answers)),
         )
-        return Outcome(screen=render_result(self.content, result), finished=True)
+        return Outcome(
+            screen=result_screen(self.content, started.id, result, answers), finished=True
+        )
+
+    async def _undo(self, user_id: int, stopped: Assessment, question_id: str) -> Outcome:
+        """ "I pressed this by mistake" under a stop: back to that safety question, in a new
+        message below the advice, which stays readable (and stored, marked withdrawn)."""
+        answers = await self.storage.get_answers(stopped.id)
+        result = stopped.result or {}
+        question = self.content.question(question_id)
+        if (
+            not result.get("stopped")
+            or question is None
+            or not self._still_valid(answers)
+            or stop_question(self.content, answers) != question_id
+        ):
+            return await self._undo_refused(user_id)
+        at = self.content.question_index(question_id)
+        keep = [qid for qid in answers if 0 <= self.content.question_index(qid) < at]
+        reopened = await self.storage.withdraw_stop(
+            stopped.id,
+            content_version=self.content.version,
+            question_id=question_id,
+            keep=keep,
+            now=self._now(),
+        )
+        if reopened is None:
+            return await self._undo_refused(user_id)
+        kept = {qid: answers[qid] for qid in keep}
+        shown = logic.Result.from_json(self.content, result)
+        return Outcome(
+            notice=self.content.raw_text("result.undone"),
+            screen=render_question(self.content, reopened.id, question, kept),
+            edit_pressed=False,
+            assessment_id=reopened.id,
+            pressed_screen=render_stopped(self.content, shown, stopped.id, None),
+        )
+
+    async def _undo_refused(self, user_id: int) -> Outcome:
+        """Taken back already (a double tap), or not a stop: say so; an open questionnaire
+        comes down to where the person is."""
+        notice = self.content.raw_text("result.undo_stale")
+        if await self.storage.get_open_assessment(user_id) is None:
+            return Outcome(notice=notice)
+        return await self._stale(user_id, notice)
 
     async def _stale(self, user_id: int, notice: str) -> Outcome:
         """Answer an out-of-date button and bring the person back to where they really are."""

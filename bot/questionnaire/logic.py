@@ -137,7 +137,14 @@ def progress(
 class CauseMatch:
     cause: Cause
     score: int
-    evidence: tuple[str, ...]  # "Caffeine: 4 or more a day" (question short + option label)
+    # "Caffeine: 4 or more a day" (question short + option label), the strongest answer first
+    evidence: tuple[str, ...]
+    # The most points one direct answer gave it; 0 when only background factors point to it.
+    strongest: int = 0
+    direct: int = 0  # how many direct answers point to it
+    # Where in the questionnaire the strongest answer was given: on otherwise equal evidence,
+    # the cause the person told about first comes first (never the order of causes.yaml).
+    told_at: int = 0
 
 
 @dataclass(frozen=True)
@@ -154,13 +161,23 @@ class Result:
     causes: tuple[CauseMatch, ...]
     nudges: tuple[Nudge, ...]
     stopped: bool
+    # Someone who only gets twitches: "nothing stands out" then speaks of twitches.
+    twitches_only: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "level": self.level.id,
             "stopped": self.stopped,
+            "twitches_only": self.twitches_only,
             "causes": [
-                {"cause": m.cause.id, "score": m.score, "evidence": list(m.evidence)}
+                {
+                    "cause": m.cause.id,
+                    "score": m.score,
+                    "evidence": list(m.evidence),
+                    "strongest": m.strongest,
+                    "direct": m.direct,
+                    "told_at": m.told_at,
+                }
                 for m in self.causes
             ],
             "nudges": [
@@ -178,7 +195,14 @@ class Result:
             cause = content.cause(str(item.get("cause")))
             if cause is not None:
                 causes.append(
-                    CauseMatch(cause, int(item.get("score", 0)), tuple(item.get("evidence", ())))
+                    CauseMatch(
+                        cause,
+                        int(item.get("score", 0)),
+                        tuple(item.get("evidence", ())),
+                        int(item.get("strongest", 0)),
+                        int(item.get("direct", 0)),
+                        int(item.get("told_at", 0)),
+                    )
                 )
         nudges = []
         for item in data.get("nudges", []):
@@ -196,7 +220,13 @@ class Result:
             level = content.level(str(data.get("level")))
         except KeyError:
             level = content.level(SELF_CARE)
-        return cls(level, tuple(causes), tuple(nudges), bool(data.get("stopped", False)))
+        return cls(
+            level,
+            tuple(causes),
+            tuple(nudges),
+            bool(data.get("stopped", False)),
+            bool(data.get("twitches_only", False)),
+        )
 
 
 def _evidence_line(question: Question, oid: str) -> str | None:
@@ -204,28 +234,98 @@ def _evidence_line(question: Question, oid: str) -> str | None:
     return None if option is None else f"{question.short}: {option.label}"
 
 
-def _score(content: Content, effective: Mapping[str, tuple[str, ...]]) -> list[CauseMatch]:
+# An answer worth at least this many points to a cause points to it directly ("under 1 litre"
+# for not drinking enough); fewer points make it a background factor (age, how often).
+DIRECT_POINTS = 2
+
+
+def answer_strength(cause: Cause, question: Question, oid: str, points: int) -> int:
+    """How strongly one answer points to a cause: its points, or 0 for a background factor."""
+    if points < DIRECT_POINTS or f"{question.id}.{oid}" in cause.background:
+        return 0
+    return points
+
+
+def twitches_only(content: Content, effective: Mapping[str, tuple[str, ...]]) -> bool:
+    condition = content.twitches_only
+    return condition is not None and cond.evaluate(condition, effective, set())
+
+
+def all_matches(content: Content, effective: Mapping[str, tuple[str, ...]]) -> list[CauseMatch]:
+    """Every cause with at least one point, unsorted, with the evidence behind it."""
     scores: dict[str, int] = {}
-    evidence: dict[str, list[str]] = {}
+    lines: dict[str, list[tuple[int, int, str]]] = {}  # strength, answer order, line
+    strongest: dict[str, int] = {}
+    direct: dict[str, int] = {}
+    told_at: dict[str, int] = {}
+    by_id = {cause.id: cause for cause in content.causes}
+    order = 0
     for question in content.questions:
         for oid in effective.get(question.id, ()):
             option = question.option(oid)
             if option is None:
                 continue
+            order += 1  # one place per answer: an answer that points to two causes ties them
             for cid, points in option.points.items():
                 scores[cid] = scores.get(cid, 0) + points
+                cause = by_id.get(cid)
                 line = _evidence_line(question, oid)
-                if points > 0 and line is not None and line not in evidence.setdefault(cid, []):
-                    evidence[cid].append(line)
-    order = {cause.id: i for i, cause in enumerate(content.causes)}
-    matches = [
-        CauseMatch(cause, scores[cause.id], tuple(evidence.get(cause.id, ())))
+                if cause is None or points <= 0 or line is None:
+                    continue
+                strength = answer_strength(cause, question, oid, points)
+                if strength:
+                    direct[cid] = direct.get(cid, 0) + 1
+                    if strength > strongest.get(cid, 0):
+                        strongest[cid] = strength
+                        told_at[cid] = order
+                lines.setdefault(cid, []).append((-strength, order, line))
+    return [
+        CauseMatch(
+            cause,
+            scores[cause.id],
+            tuple(dict.fromkeys(line for *_, line in sorted(lines.get(cause.id, [])))),
+            strongest.get(cause.id, 0),
+            direct.get(cause.id, 0),
+            told_at.get(cause.id, 0),
+        )
         for cause in content.causes
-        if scores.get(cause.id, 0) >= cause.min_score
+        if cause.id in scores
     ]
-    # Highest score first; on a tie, the order of causes.yaml (authors put commoner first).
-    matches.sort(key=lambda m: (-m.score, order[m.cause.id]))
-    return matches[:MAX_CAUSES]
+
+
+def is_shown(match: CauseMatch) -> bool:
+    """Enough points, and at least one answer that points to it directly: age or how often
+    alone never name a cause."""
+    return match.score >= match.cause.min_score and match.strongest > 0
+
+
+def evidence_key(match: CauseMatch, twitcher: bool) -> tuple[int, int, int, int, int, int]:
+    """Higher evidence sorts first: twitch causes for someone with twitches only, then the
+    points, the strongest single answer, the number of direct answers, then of all answers;
+    last, the cause whose strongest answer the person gave first."""
+    return (
+        -(twitcher and match.cause.twitch),
+        -match.score,
+        -match.strongest,
+        -match.direct,
+        -len(match.evidence),
+        match.told_at,
+    )
+
+
+def rank(content: Content, effective: Mapping[str, tuple[str, ...]]) -> list[CauseMatch]:
+    """The causes to show, best evidence first. Only two causes that one and the same answer
+    points to equally can be left tied; then causes.yaml's order decides, and
+    `cramp-bot check-content` warns where that decides anything."""
+    twitcher = twitches_only(content, effective)
+    order = {cause.id: i for i, cause in enumerate(content.causes)}
+    matches = [m for m in all_matches(content, effective) if is_shown(m)]
+    matches.sort(key=lambda m: (evidence_key(m, twitcher), order[m.cause.id]))
+    return matches
+
+
+def _score(content: Content, effective: Mapping[str, tuple[str, ...]]) -> list[CauseMatch]:
+    return rank(content, effective)[:MAX_CAUSES]
 
 
 def _reasons(
@@ -272,4 +372,10 @@ def evaluate(content: Content, answers: Answers) -> Result:
     level = nudges[0].level if nudges else content.level(SELF_CARE)
     # A stopped result only says what to do now: causes would be noise at that moment.
     causes = () if stopped else tuple(_score(content, effective))
-    return Result(level=level, causes=causes, nudges=tuple(nudges), stopped=stopped)
+    return Result(
+        level=level,
+        causes=causes,
+        nudges=tuple(nudges),
+        stopped=stopped,
+        twitches_only=twitches_only(content, effective),
+    )

@@ -103,6 +103,9 @@ def parse_duration(text: str) -> timedelta:
 
 # ---------------------------------------------------------------------- the session
 
+# Check-ins one `:advance` stops at, at most (one a day: a year and a little more).
+_MAX_STOPS = 400
+
 
 @dataclass
 class TrySession:
@@ -169,8 +172,20 @@ class TrySession:
         await self._until_handled(self._send_due_check_ins())
 
     async def advance(self, delta: timedelta) -> None:
+        """Moves the clock on, stopping at each morning check-in due on the way: a real bot
+        runs all along, so `:advance 1d` at midday brings the next morning's check-in rather
+        than passing its window by."""
         self.transcript.start_action()
-        self.clock.advance(delta)
+        target = self.clock.now() + delta
+        for _ in range(_MAX_STOPS):
+            known = await self.deps.storage.get_user(self.conversation.user_id)
+            due = known.next_reminder_at if known is not None else None
+            if due is None or not self.clock.now() < due <= target:
+                break
+            self.clock.advance(due - self.clock.now())
+            self.transcript.note(f"(the clock now says {describe(self.clock.now())})")
+            await self._until_handled(self._send_due_check_ins())
+        self.clock.advance(target - self.clock.now())
         self.transcript.note(f"(the clock now says {describe(self.clock.now())})")
         await self._until_handled(self._send_due_check_ins())
 

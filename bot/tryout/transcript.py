@@ -99,6 +99,16 @@ def render_message(
     return rendered
 
 
+def window(lines: list[str], height: int, focus_at: int | None) -> list[str]:
+    """The last `height` lines, but never starting below `focus_at`: when the message just
+    sent or edited is taller than the screen, its top is shown (where a result begins)."""
+    height = max(height, 5)
+    start = max(len(lines) - height, 0)
+    if focus_at is not None:
+        start = min(start, focus_at)
+    return lines[start : start + height]
+
+
 @dataclass
 class _Entry:
     kind: str  # "you", "bot", "note"
@@ -121,6 +131,7 @@ class Transcript:
     shown: list[str] = field(default_factory=list)  # plain text shown since the last action
     _printed: dict[int, str] = field(default_factory=dict)  # message id -> text last printed
     _photos: dict[int, str] = field(default_factory=dict)  # message id -> photo file id saved
+    _focus: int | None = None  # the message sent or edited last: its top must be on screen
 
     def start_action(self) -> None:
         self.shown.clear()
@@ -158,6 +169,8 @@ class Transcript:
             self._print([f"bot> {mark}[photo: {path}]"])
         before = self._printed.get(message.message_id)
         self._printed[message.message_id] = message.text
+        if event.kind in ("sent", "edited", "photo"):
+            self._focus = message.message_id
         if event.kind in ("sent", "photo"):
             self.entries.append(_Entry("bot", message_id=message.message_id))
             self.shown.append(self._plain(message))
@@ -229,6 +242,7 @@ class Transcript:
 
     def _redraw(self) -> None:
         lines: list[str] = []
+        focus_at: int | None = None
         for entry in self.entries:
             if entry.kind == "you":
                 lines.append(f"you> {entry.text}")
@@ -237,10 +251,11 @@ class Transcript:
             else:
                 message = self.emulator.message(self.chat_id, entry.message_id)
                 if message is not None and not message.deleted:
+                    if message.message_id == self._focus:
+                        focus_at = len(lines)
                     lines.extend(self._render(message))
-        height = shutil.get_terminal_size().lines
         self.out.write("\x1b[H\x1b[2J")
-        self._print(lines[-max(height - 2, 5) :])
+        self._print(window(lines, shutil.get_terminal_size().lines - 2, focus_at))
 
     def _print(self, lines: list[str]) -> None:
         self.out.write("\n".join(lines) + "\n")

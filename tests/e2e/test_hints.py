@@ -42,3 +42,23 @@ async def test_an_edited_message_is_not_acted_on_again(world: World) -> None:
     assert len(alex.messages()) == sent_before + 1  # only that note: no delete prompt
     assert "Delete" not in " ".join(alex.buttons())
     assert world.errors == []
+
+
+async def test_typed_words_about_a_cramp_now_get_what_helps_first(world: World) -> None:
+    alex = world.person()
+    for typed in ("my leg hurts so much what do I do", "CRAMP NOW help"):
+        await alex.send(typed)
+        text = alex.last_text()
+        assert text.startswith("If a cramp is happening now: gently stretch the muscle")
+        assert "stand on that leg" in text and "rub it" in text
+        assert "112" in text and text.count("112") == 1
+        assert text.rstrip().endswith("send /start and answer a few questions with the buttons.")
+    # The same person in the middle of the questionnaire: still the tip first.
+    await alex.send("/start")
+    await alex.press("I understand")
+    await alex.send("calf cramp right now, it hurts")
+    assert alex.last_text().startswith("If a cramp is happening now")
+    # Words about last night's cramps are not an emergency tip.
+    await alex.send("two cramps last night, both short")
+    assert alex.last_text().startswith("Please answer with the buttons")
+    assert world.errors == []

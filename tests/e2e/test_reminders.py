@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.diary.dispatcher import ReminderDispatcher
+from bot.diary.timezones import friendly_zone
 from bot.storage import User
 from bot.wiring.app import build_application, running
 from bot.wiring.deps import Deps
@@ -95,7 +96,7 @@ async def test_opt_in_with_buttons_confirms_in_local_time(world: World) -> None:
     assert "Berlin" in alex.buttons() and "London" in alex.buttons()
     await alex.press("Berlin")
     text = alex.last_text()
-    assert "every morning at 07:30, time zone Europe/Berlin" in text
+    assert "every morning at 07:30, time zone Berlin (Europe/Berlin)" in text
     assert "The first one comes tomorrow, Thu 26 Nov, at 07:30." in text
     # The whole opt-in happened in one message, edited in place.
     assert len(alex.messages()) == 1
@@ -108,7 +109,7 @@ async def test_opt_in_with_buttons_confirms_in_local_time(world: World) -> None:
 
     await alex.send("/reminders")
     status = alex.last_text()
-    assert "On: every morning at 07:30, time zone Europe/Berlin (UTC+01:00)." in status
+    assert "On: every morning at 07:30, time zone Berlin (Europe/Berlin, UTC+01:00)." in status
     assert "The next one comes tomorrow, Thu 26 Nov, at 07:30." in status
     assert alex.buttons() == [
         "Change time", "Change time zone", "Pause 3 days", "Pause 7 days", "Turn off",
@@ -136,11 +137,11 @@ async def test_opt_in_by_typing_with_an_unknown_zone_in_between(world: World) ->
     assert "I don't know the time zone “Atlantis”" in reply
     assert "Did you mean one of these?" in reply
     # Real places only (no old names like Canada/Atlantic): "Atlanta" is the closest.
-    assert "America/New_York" in alex.buttons()
+    assert "New York (America/New_York)" in alex.buttons()
     assert "Europe" in alex.buttons()  # the regions are there too
     assert (await user_row(world)).reminders_on is False
     await alex.send("Berlin")
-    assert "every morning at 07:30, time zone Europe/Berlin" in alex.last_text()
+    assert "every morning at 07:30, time zone Berlin (Europe/Berlin)" in alex.last_text()
     assert (await user_row(world)).next_reminder_at == BERLIN_MORNING
     # Nothing is awaited any more: free text goes back to the usual hint.
     await alex.send("Kolkata")
@@ -164,7 +165,7 @@ async def test_typed_zones(
     await alex.press("Turn on")
     await alex.send("07:30")
     await alex.send(typed)
-    assert f"time zone {zone}. The first one comes {when}" in alex.last_text()
+    assert f"time zone {friendly_zone(zone)}. The first one comes {when}" in alex.last_text()
     user = await user_row(world)
     assert (user.timezone, user.next_reminder_at) == (zone, next_utc)
 
@@ -204,7 +205,7 @@ async def test_a_typed_time_and_zone_are_understood_after_a_restart(world: World
         await again.send("7:30")
         assert "Check-in at 07:30. Which time zone" in again.last_text()
         await again.send("Berlin")
-        assert "every morning at 07:30, time zone Europe/Berlin" in again.last_text()
+        assert "every morning at 07:30, time zone Berlin (Europe/Berlin)" in again.last_text()
     assert errors == []
     assert (await user_row(world)).next_reminder_at == BERLIN_MORNING
 
@@ -235,7 +236,7 @@ async def test_change_time_keeps_the_zone(world: World) -> None:
     await alex.send("/reminders")
     await alex.press("Change time")
     await alex.press("09:00")
-    assert "every morning at 09:00, time zone Europe/Berlin" in alex.last_text()
+    assert "every morning at 09:00, time zone Berlin (Europe/Berlin)" in alex.last_text()
     user = await user_row(world)
     assert user.next_reminder_at == datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
@@ -269,7 +270,7 @@ async def test_pause_three_days_then_turn_off(world: World) -> None:
     assert report.sent == 0 and checkins(alex) == []
 
     await alex.send("/reminders")
-    assert "Your last setting was 07:30, time zone Europe/Berlin" in alex.last_text()
+    assert "Your last setting was 07:30, time zone Berlin (Europe/Berlin)" in alex.last_text()
     await alex.press("Turn on")
     assert "every morning at 07:30" in alex.last_text()
     assert (await user_row(world)).next_reminder_at == datetime(2026, 11, 30, 6, 30, tzinfo=UTC)
@@ -476,3 +477,24 @@ async def test_a_clock_set_back_does_not_stall_the_reminder_job(world: World) ->
     assert revive_stalled_tick(queue, now)
     assert job.next_t is not None and job.next_t - now <= timedelta(seconds=TICK_SECONDS + 1)
     assert not revive_stalled_tick(queue, now)  # the usual next minute is left alone
+
+
+async def test_reminders_before_consent_lands_in_reminders_after_it(world: World) -> None:
+    alex = world.person()
+    await alex.send("/reminders")
+    assert "not a diagnosis" in alex.last_text()  # the welcome, first
+    assert alex.callback_data("I understand") == "s1:agree:reminders"
+    await alex.press("I understand")
+    text = alex.last_text()
+    assert "Question 1" not in text
+    assert "check-in" in text.lower()
+    assert not await world.storage.list_assessments(1001)
+    # A forged destination is refused, and nothing is agreed to.
+    sam = world.person(2002)
+    await sam.send("/reminders")
+    welcome = sam.keyboard_message().message_id
+    toast = await sam.press_data("s1:agree:history", message_id=welcome)
+    assert toast == "This button is out of date."
+    known = await world.storage.get_user(2002)
+    assert known is not None and known.consented_at is None
+    assert world.errors == []

@@ -139,5 +139,5 @@ def test_broken_content_stops_run_with_one_line_per_problem(tmp_path: Path) -> N
     assert lines
     assert all(line.startswith("content/") and ".yaml: " in line for line in lines), lines
     assert lines[0] == (
-        "content/questions.yaml: questions[0].options[0].flags: unknown flag 'chest_pian'"
+        "content/questions.yaml: questions[0] (em_now).options[0].flags: unknown flag 'chest_pian'"
     )

@@ -19,7 +19,7 @@ from bot.fakeapi.emulator import BotApiEmulator, UploadedFile
 from bot.tryout.run import try_main
 from bot.tryout.script import parse_script
 from bot.tryout.session import TryError, parse_duration, parse_moment
-from bot.tryout.transcript import Transcript, styled_text
+from bot.tryout.transcript import Transcript, styled_text, window
 from tests import harness
 
 FIXTURES = harness.FIXTURES / "try"
@@ -107,8 +107,40 @@ async def test_morning_check_in_arrives_when_the_clock_moves(tmp_path: Path) -> 
     assert morning.lstrip().startswith("bot> Morning check-in · the night of 25 Nov")
     assert "Nights recorded: 1" in morning
     rows = (files / "cramp-diary.csv").read_text(encoding="utf-8").splitlines()
-    assert len(rows) == 2, rows  # a header and the one recorded night (the skipped one is not)
-    assert rows[1].startswith("2026-11-25")
+    assert len(rows) == 3, rows  # a header, the recorded night and the skipped one
+    assert rows[1].startswith("2026-11-25,answered,")
+    assert rows[2].startswith("2026-11-26,skipped,")
+
+
+async def test_advancing_a_day_from_midday_brings_the_next_mornings_check_in(
+    tmp_path: Path,
+) -> None:
+    script = """
+send /reminders
+press "let's start"
+press "Turn on"
+press "07:30"
+press "Europe"
+press "London"
+expect every morning at 07:30
+advance 1d
+expect Morning check-in
+expect night of 26 Nov
+"""
+    code, out, err = await run_script(tmp_path, script, now="2026-11-26 12:00")
+    assert (code, err) == (0, ""), out + err
+    # The clock stops at the morning on its way, as a running bot would have sent it then.
+    assert "(the clock now says Fri 2026-11-27 07:30 UTC)" in out
+    assert out.rstrip().endswith("(the clock now says Fri 2026-11-27 12:00 UTC)")
+
+
+def test_a_long_edited_message_is_shown_from_its_top() -> None:
+    lines = [f"line {i}" for i in range(100)]
+    # The result starts at line 40 and runs to the end, taller than the 48-line screen.
+    shown = window(lines, 48, 40)
+    assert shown[0] == "line 40" and len(shown) == 48
+    # A short last message: the newest lines, as before.
+    assert window(lines, 48, 95) == lines[52:]
 
 
 async def test_a_check_in_due_at_the_start_arrives_at_once(tmp_path: Path) -> None:
@@ -425,6 +457,20 @@ async def test_terminal_redraws_on_edit_and_files_are_saved(tmp_path: Path) -> N
     assert (files / "diary.csv").read_bytes() == b"night,severity\n"
     assert (files / "diary-2.csv").read_bytes() == b"night,severity\n"  # never overwritten
     assert f"saved to {files / 'diary-2.csv'}] Your diary" in plain_out.getvalue()
+
+
+async def test_the_readme_example_conversation_still_happens() -> None:
+    code, out, err = await run_file(FIXTURES / "readme.txt")
+    assert (code, err) == (0, ""), out + err
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for line in (
+        "bot> (edited) Your result: You can look after this at home",
+        "     1. Caffeine and stimulants, because you said: Caffeine: 4 or more a day",
+        "     [1] « Back to your result",
+        "     Did you have any cramps last night?",
+    ):
+        assert line in out, line
+        assert line in readme, line
 
 
 async def test_history_chart_is_saved_and_its_caption_can_be_expected(tmp_path: Path) -> None:

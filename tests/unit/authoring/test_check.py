@@ -139,7 +139,8 @@ def test_broken_content_prints_each_problem(tmp_path: Path) -> None:
     assert run_check(directory, out=out) == 1
     assert (
         out.getvalue()
-        == "content/texts.yaml: line 2, column 7: mapping values are not allowed here\n"
+        == "content/texts.yaml: line 2, column 7: mapping values are not allowed here. A text "
+        "on this line contains ': ': put the whole text in double quotes.\n"
     )
 
 
@@ -314,8 +315,9 @@ def test_suspicious_fixture_warns_but_passes(
     lines = capsys.readouterr().out.splitlines()
     start = lines.index("warnings (5):")
     assert lines[start + 1 :] == [
-        "  content_suspicious/causes.yaml: causes[2] (cold): can never rank first: no answers "
-        "found that give it its min_score and more points than every other cause",
+        "  content_suspicious/causes.yaml: causes[2] (cold): no answer points to it directly (an "
+        "answer worth 2 or more points, not listed under background), so it is never shown: a "
+        "cause needs an answer of the person behind it",
         "  content_suspicious/questions.yaml: questions[2] (mood): no answer changes anything "
         "(no points, no used flags, no rule or skip rule names an option)",
         "  content_suspicious/questions.yaml: questions[4].options[2] (lately.walk): changes "
@@ -325,6 +327,23 @@ def test_suspicious_fixture_warns_but_passes(
         "  content_suspicious/questions.yaml: questions[1] (followup): every path skips this "
         "question",
     ]
+
+
+def test_ties_settled_by_the_file_order_are_warned_about(tmp_path: Path) -> None:
+    # Without sweating as a background factor for the salts, "Heavy sweating or heat" points
+    # to the salts and to fluids alike: the file's order would decide between them.
+    directory = copy_content(tmp_path)
+    causes = yaml.safe_load((directory / "causes.yaml").read_text(encoding="utf-8"))
+    for cause in causes["causes"]:
+        cause.pop("background", None)
+    rewrite(directory / "causes.yaml", causes)
+    code, lines = check(directory)
+    assert code == 0
+    assert (
+        "  content/causes.yaml: causes[1] (electrolytes) and causes[2] (dehydration): equal "
+        "evidence (e.g. 'Lately: Heavy sweating or heat' points to both alike), so the order of "
+        "this file decides which comes first: give one of them more points for that answer"
+    ) in lines
 
 
 def test_a_cause_that_wins_only_a_tie_can_rank_first(tmp_path: Path) -> None:
@@ -345,10 +364,11 @@ def test_broken_fixture_names_each_problem(
     directory = fixture_content(tmp_path, "content_broken")
     assert main(["check-content", "--content", str(directory)]) == 1
     assert capsys.readouterr().out.splitlines() == [
-        "content_broken/questions.yaml: questions[1].options[1].points.strian: "
+        "content_broken/questions.yaml: questions[1] (often).options[1].points.strian: "
         "unknown cause 'strian'",
-        "content_broken/questions.yaml: questions[2].options[1].flags: unknown flag 'hot'",
-        "content_broken/questions.yaml: questions[3].ask_if.any: unknown option 'heet' of "
+        "content_broken/questions.yaml: questions[2] (lately).options[1].flags: "
+        "unknown flag 'hot'",
+        "content_broken/questions.yaml: questions[3] (drink).ask_if.any: unknown option 'heet' of "
         "question 'lately'",
         "content_broken/triage.yaml: flags.heat: no option sets this flag, so rules using it "
         "never fire",
@@ -361,7 +381,8 @@ def test_yaml_syntax_error_names_line_and_column(
     directory = fixture_content(tmp_path, "content_syntax")
     assert main(["check-content", "--content", str(directory)]) == 1
     assert capsys.readouterr().out == (
-        "content_syntax/questions.yaml: line 7, column 11: mapping values are not allowed here\n"
+        "content_syntax/questions.yaml: line 7, column 11: mapping values are not allowed here. "
+        "A text on this line contains ': ': put the whole text in double quotes.\n"
     )
 
 
@@ -397,7 +418,7 @@ def test_content_in_the_current_directory_is_named_without_a_folder(
     monkeypatch.chdir(directory)
     assert main(["check-content", "--content", "."]) == 1
     assert capsys.readouterr().out.splitlines()[0] == (
-        "questions.yaml: questions[1].options[1].points.strian: unknown cause 'strian'"
+        "questions.yaml: questions[1] (often).options[1].points.strian: unknown cause 'strian'"
     )
 
 
@@ -410,7 +431,7 @@ def test_content_outside_the_current_directory_is_named_as_given(
     monkeypatch.chdir(elsewhere)
     assert main(["check-content", "--content", str(directory)]) == 1
     assert capsys.readouterr().out.splitlines()[0] == (
-        f"{directory}/questions.yaml: questions[1].options[1].points.strian: "
+        f"{directory}/questions.yaml: questions[1] (often).options[1].points.strian: "
         "unknown cause 'strian'"
     )
 
@@ -423,8 +444,9 @@ def test_warnings_for_the_current_directory_have_no_leading_slash(
     code, lines = check(Path())
     assert code == 0
     assert (
-        "  causes.yaml: causes[2] (cold): can never rank first: no answers found that give it "
-        "its min_score and more points than every other cause"
+        "  causes.yaml: causes[2] (cold): no answer points to it directly (an answer worth 2 or "
+        "more points, not listed under background), so it is never shown: a cause needs an "
+        "answer of the person behind it"
     ) in lines
 
 

@@ -119,7 +119,9 @@ def test_medical_wording_rules(content: Content) -> None:
     for disease in ("diabetes", "neuropathy", "sclerosis", "parkinson", "b12", "guillain"):
         assert disease not in nerve_texts, disease
     assert "damage" not in nerve_texts
-    assert "very rarely a sign of a nerve problem" in nerve.explanation
+    # The nerve cause is only shown beside a sign such as weakness or numbness: no "rarely
+    # serious" or "harmless" next to those.
+    assert "rarely" not in nerve_texts and "harmless" not in nerve_texts
     medication = content.cause("medication")
     assert medication is not None
     assert any("do not stop or change" in tip.lower() for tip in medication.tips)
@@ -185,7 +187,8 @@ def test_dangling_cause(tmp_path: Path, content: Content) -> None:
         lambda d: d["questions"][i]["options"][j]["points"].update(kidny=3),
     )
     assert problems_of(directory) == [
-        f"content/questions.yaml: questions[{i}].options[{j}].points.kidny: unknown cause 'kidny'"
+        f"content/questions.yaml: questions[{i}] (health).options[{j}].points.kidny: "
+        "unknown cause 'kidny'"
     ]
 
 
@@ -198,7 +201,7 @@ def test_unknown_flag(tmp_path: Path, content: Content) -> None:
 
     edit(directory, "questions.yaml", change)
     assert (
-        f"content/questions.yaml: questions[{i}].options[{j}].flags: unknown flag 'kidny'"
+        f"content/questions.yaml: questions[{i}] (kidney).options[{j}].flags: unknown flag 'kidny'"
         in problems_of(directory)
     )
 
@@ -207,7 +210,7 @@ def test_unknown_flag_in_a_rule(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
     edit(directory, "triage.yaml", lambda d: d["rules"][0].update(when={"any": [{"flag": "x"}]}))
     assert problems_of(directory) == [
-        "content/triage.yaml: rules[0].when.any[0].flag: unknown flag 'x'"
+        "content/triage.yaml: rules[0] (chest).when.any[0].flag: unknown flag 'x'"
     ]
 
 
@@ -220,7 +223,7 @@ def test_ask_if_refers_to_a_later_question(tmp_path: Path, content: Content) -> 
         lambda d: d["questions"][i].update(ask_if={"q": "lately", "any": ["stress"]}),
     )
     assert problems_of(directory) == [
-        f"content/questions.yaml: questions[{i}].ask_if.q: refers to question 'lately', "
+        f"content/questions.yaml: questions[{i}] (which).ask_if.q: refers to question 'lately', "
         "which is not asked before this one"
     ]
 
@@ -231,7 +234,7 @@ def test_unreachable_question(tmp_path: Path, content: Content) -> None:
     never = {"all": [{"q": "meds", "any": ["new"]}, {"q": "meds", "none": ["new"]}]}
     edit(directory, "questions.yaml", lambda d: d["questions"][i].update(ask_if=never))
     assert problems_of(directory) == [
-        f"content/questions.yaml: questions[{i}].ask_if: can never be true, "
+        f"content/questions.yaml: questions[{i}] (which).ask_if: can never be true, "
         "so this question is never asked"
     ]
 
@@ -245,7 +248,7 @@ def test_unknown_option_in_ask_if(tmp_path: Path, content: Content) -> None:
         lambda d: d["questions"][i].update(ask_if={"q": "meds", "any": ["yes"]}),
     )
     assert problems_of(directory) == [
-        f"content/questions.yaml: questions[{i}].ask_if.any: "
+        f"content/questions.yaml: questions[{i}] (which).ask_if.any: "
         "unknown option 'yes' of question 'meds'"
     ]
 
@@ -322,7 +325,8 @@ def test_yaml_syntax_error_has_line_and_column(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
     (directory / "texts.yaml").write_text("texts:\n  a: b: c\n", encoding="utf-8")
     assert problems_of(directory) == [
-        "content/texts.yaml: line 2, column 7: mapping values are not allowed here"
+        "content/texts.yaml: line 2, column 7: mapping values are not allowed here. A text on "
+        "this line contains ': ': put the whole text in double quotes."
     ]
 
 
@@ -337,7 +341,7 @@ def test_duplicate_yaml_key_is_not_silently_dropped(tmp_path: Path) -> None:
     )
     (line,) = problems_of(directory)
     assert line.startswith("content/causes.yaml: line ")
-    assert line.endswith("duplicate key 'id'")
+    assert line.endswith("duplicate key 'id'. The same key appears twice: remove or rename one.")
 
 
 def test_unknown_text_placeholder(tmp_path: Path) -> None:
@@ -394,7 +398,7 @@ def test_unknown_rule_level(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
     edit(directory, "triage.yaml", lambda d: d["rules"][0].update(level="soonish"))
     assert problems_of(directory) == [
-        "content/triage.yaml: rules[0].level: unknown level 'soonish'"
+        "content/triage.yaml: rules[0] (chest).level: unknown level 'soonish'"
     ]
 
 
@@ -402,7 +406,7 @@ def test_unless_shown_names_a_cause(tmp_path: Path) -> None:
     directory = copy_content(tmp_path)
     edit(directory, "triage.yaml", lambda d: d["rules"][0].update(unless_shown=["medicine"]))
     assert problems_of(directory) == [
-        "content/triage.yaml: rules[0].unless_shown[0]: unknown cause 'medicine'"
+        "content/triage.yaml: rules[0] (chest).unless_shown[0]: unknown cause 'medicine'"
     ]
 
 

@@ -167,12 +167,13 @@ def test_steps_in_order_with_their_buttons() -> None:
         ["Under 1 min", "1–5 min"],
         ["5–10 min", "Over 10 min"],
         ["Still going after 10 min"],
+        ["« Back"],
     ]
     _, screen = walk(["1", "Under 1 min"])
     assert "Did a cramp wake you up?" in screen.text
-    assert labels(screen) == [["Yes", "No"]]
+    assert labels(screen) == [["Yes", "No"], ["« Back"]]
     _, screen = walk(["1", "Under 1 min", "No"])
-    assert labels(screen) == [["None"], ["In one place"], ["In several places"]]
+    assert labels(screen) == [["None"], ["In one place"], ["In several places"], ["« Back"]]
     _, screen = walk(["1", "Under 1 min", "No", "None"])
     assert "Tick all that fit" in screen.text
     assert labels(screen) == [
@@ -184,6 +185,7 @@ def test_steps_in_order_with_their_buttons() -> None:
         ["☐ A new medicine"],
         ["☐ None of these"],
         ["Done"],
+        ["« Back"],
     ]
 
 

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.diary.export import CSV_COLUMNS, CSV_HEADERS, diary_csv, everything_json
 
@@ -65,6 +66,7 @@ def test_csv_has_a_header_and_one_row_per_night_oldest_first() -> None:
     rows = read_csv(diary_csv(ENTRIES))
     assert rows[0] == [
         "night",
+        "check-in",
         "cramps",
         "longest cramp",
         "woke up",
@@ -80,100 +82,59 @@ def test_csv_has_a_header_and_one_row_per_night_oldest_first() -> None:
         "dark urine",
         "new weakness or numbness",
         "complete",
-        "sent at (UTC)",
-        "answered at (UTC)",
+        "sent at (your time)",
+        "answered at (your time)",
     ]
     assert rows[0] == [CSV_HEADERS[column] for column in CSV_COLUMNS]
+    sent, answered = "2025-03-10T06:30:05+00:00", "2025-03-10T07:02:40+00:00"
+    blank6 = [""] * 6
     assert rows[1:] == [
+        ["2025-03-07", "answered", "1", "", "", "yes", "", "", *blank6, "", "", "no", sent,
+         answered],
         [
-            "2025-03-07",
-            "1",
-            "",
-            "",
-            "yes",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "no",
-            "2025-03-10T06:30:05+00:00",
-            "2025-03-10T07:02:40+00:00",
+            "2025-03-08", "answered", "0", "", "", "", "", "none", *["no"] * 6, "", "", "yes",
+            sent, answered,
         ],
         [
-            "2025-03-08",
-            "0",
-            "",
-            "",
-            "",
-            "",
-            "none",
-            "0",
-            "0",
-            "0",
-            "0",
-            "0",
-            "0",
-            "",
-            "",
-            "yes",
-            "2025-03-10T06:30:05+00:00",
-            "2025-03-10T07:02:40+00:00",
+            "2025-03-09", "answered", "4+", ">10 min", "yes", "no", "", "several places",
+            "no", "no", "yes", "no", "no", "yes", "no", "yes", "yes", sent, answered,
         ],
-        [
-            "2025-03-09",
-            "4+",
-            ">10 min",
-            "yes",
-            "",
-            "",
-            "several places",
-            "0",
-            "0",
-            "1",
-            "0",
-            "0",
-            "1",
-            "no",
-            "yes",
-            "yes",
-            "2025-03-10T06:30:05+00:00",
-            "2025-03-10T07:02:40+00:00",
-        ],
-    ]
+    ]  # fmt: skip
 
 
-def test_csv_has_only_answered_nights_with_when_sent_and_when_answered() -> None:
-    rows = list(
-        csv.DictReader(
-            io.StringIO(
-                diary_csv([*ENTRIES, UNANSWERED, SKIPPED, ANSWERED_AFTER_SKIP]).decode("utf-8"),
-                newline="",
-            )
-        )
+def test_yes_no_cells_use_one_convention() -> None:
+    rows = read_csv(diary_csv(ENTRIES))[1:]
+    cells = {cell for row in rows for cell in row[4:17]}
+    assert cells <= {"yes", "no", "", "none", "one place", "several places", "1-5 min", ">10 min"}
+    assert "1" not in cells and "0" not in cells
+
+
+def test_csv_has_every_sent_night_with_its_status_and_local_times() -> None:
+    data = diary_csv(
+        [*ENTRIES, UNANSWERED, SKIPPED, ANSWERED_AFTER_SKIP], ZoneInfo("Europe/Berlin")
     )
-    assert [r["night"] for r in rows] == [
-        "2025-03-05",
-        "2025-03-07",
-        "2025-03-08",
-        "2025-03-09",
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert [(r["night"], r["check-in"]) for r in rows] == [
+        ("2025-03-05", "answered"),
+        ("2025-03-06", "skipped"),
+        ("2025-03-07", "answered"),
+        ("2025-03-08", "answered"),
+        ("2025-03-09", "answered"),
+        ("2025-03-10", "unanswered"),
     ]
     assert (rows[0]["cramps"], rows[0]["complete"]) == ("0", "no")
-    assert (rows[0]["sent at (UTC)"], rows[0]["answered at (UTC)"]) == (
-        "2025-03-10T06:30:05+00:00",
-        "2025-03-10T07:02:40+00:00",
+    # The person's own clock, with the offset: 06:30 UTC is 07:30 in Berlin in March.
+    assert (rows[0]["sent at (your time)"], rows[0]["answered at (your time)"]) == (
+        "2025-03-10T07:30:05+01:00",
+        "2025-03-10T08:02:40+01:00",
     )
+    assert rows[1]["answered at (your time)"] == "" and rows[1]["cramps"] == ""
     assert "recorded_at" not in rows[0]
 
 
 def test_csv_is_utf8_with_spreadsheet_line_ends() -> None:
     data = diary_csv(ENTRIES)
-    assert data.startswith(b"night,cramps,")
+    assert data.startswith(b"night,check-in,cramps,")
     assert data.count(b"\r\n") == 4
     assert diary_csv([]) == (",".join(CSV_HEADERS.values()) + "\r\n").encode()
 

@@ -134,7 +134,7 @@ async def test_opt_in_by_typing(
     est = await settings.typed(USER, "EST")
     assert est is not None and est.screen is not None
     assert content.text("reminders.zone.why.abbreviation", text="EST") in est.screen.text
-    assert "America/New_York" in [b.text for b in est.screen.all_buttons()]
+    assert "New York (America/New_York)" in [b.text for b in est.screen.all_buttons()]
 
     done = await settings.typed(USER, "Berlin")
     assert done is not None and done.screen is not None and done.new_message

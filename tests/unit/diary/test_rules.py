@@ -255,7 +255,8 @@ def test_weakness_question_at_most_once_a_week() -> None:
 
 def test_history_strip_and_counts() -> None:
     entries = [
-        Entry(date(2025, 2, 28), full(1)),  # before the 30 nights: not shown, not counted
+        # Before the 30 nights: not counted, but its week is shown whole, not cut.
+        Entry(date(2025, 2, 28), full(1)),
         Entry(date(2025, 3, 1), full(0)),
         Entry(date(2025, 3, 3), full(1, longest="1_5", woke=True)),
         Entry(date(2025, 3, 4), full(4, longest="lt1", woke=False)),
@@ -266,11 +267,12 @@ def test_history_strip_and_counts() -> None:
     view = history_view(entries, date(2025, 3, 31), texts=TEXTS)
     assert view.splitlines() == [
         "<b>Your last 30 nights</b>",
-        "<code>○·</code>  1 Mar – 2 Mar",
-        "<code>●◉·····</code>  3 Mar – 9 Mar",
-        "<code>◉······</code>  10 Mar – 16 Mar",
-        "<code>·······</code>  17 Mar – 23 Mar",
-        "<code>······○</code>  24 Mar – 30 Mar",
+        # Seven columns in every row; the week of 17-23 March has no entry (a skip is not
+        # one) and is left out; the newest week is always there.
+        "<code>· · · · ● ○ ·</code>  24 Feb – 2 Mar",
+        "<code>● ◉ · · · · ·</code>  3 Mar – 9 Mar",
+        "<code>◉ · · · · · ·</code>  10 Mar – 16 Mar",
+        "<code>· · · · · · ○</code>  24 Mar – 30 Mar",
         "· no entry   ○ no cramps   ● cramps   ◉ 4 or more, or over 10 minutes",
         "",
         "Nights recorded: 5 of 30",
@@ -334,8 +336,8 @@ def test_insights_line_for_a_factor_with_enough_nights() -> None:
 @pytest.mark.parametrize(
     ("with_n", "without_n", "expected"),
     [
-        (2, 3, "not enough nights yet, 1 more with it needed (so far 2 with, 3 without)"),
-        (3, 2, "not enough nights yet, 1 more without it needed (so far 3 with, 2 without)"),
+        (2, 3, "Not enough nights yet for: Caffeine after noon, Alcohol, Hard exercise or"),
+        (3, 2, "Not enough nights yet for: Caffeine after noon, Alcohol, Hard exercise or"),
         (3, 3, "Cramps on 3 of 3 nights after hard exercise or sweating, 0 of 3 without."),
     ],
 )
@@ -344,11 +346,13 @@ def test_insights_threshold_is_3_with_and_3_without(
 ) -> None:
     view = insights_view(insight_entries([1] * with_n, [0] * without_n), texts=TEXTS)
     assert expected in view
-    # the other factors were never ticked: honest about what is missing
+    # The factors without enough nights, honestly, in one line.
+    waiting = [line for line in view.splitlines() if "Not enough nights yet" in line]
+    assert len(waiting) == 1
     assert (
-        "Alcohol: not enough nights yet, 3 more with it needed "
-        f"(so far 0 with, {with_n + without_n} without)."
-    ) in view
+        "Alcohol" in waiting[0]
+        and "at least 3 finished nights with it and 3 without" in waiting[0]
+    )
     assert "can easily be chance" in view
 
 

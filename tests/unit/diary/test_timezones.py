@@ -103,13 +103,29 @@ def test_regions_are_real_zones_with_readable_labels() -> None:
 @pytest.mark.parametrize(
     ("zone", "moment", "label"),
     [
-        ("Europe/Berlin", datetime(2025, 1, 15, tzinfo=UTC), "Europe/Berlin (UTC+01:00)"),
-        ("Europe/Berlin", datetime(2025, 7, 15, tzinfo=UTC), "Europe/Berlin (UTC+02:00)"),
-        ("Asia/Kolkata", datetime(2025, 7, 15, tzinfo=UTC), "Asia/Kolkata (UTC+05:30)"),
-        ("America/New_York", datetime(2025, 1, 15, tzinfo=UTC), "America/New_York (UTC-05:00)"),
-        ("America/St_Johns", datetime(2025, 1, 15, tzinfo=UTC), "America/St_Johns (UTC-03:30)"),
-        ("Pacific/Chatham", datetime(2025, 1, 15, tzinfo=UTC), "Pacific/Chatham (UTC+13:45)"),
-        ("Pacific/Chatham", datetime(2025, 7, 15, tzinfo=UTC), "Pacific/Chatham (UTC+12:45)"),
+        ("Europe/Berlin", datetime(2025, 1, 15, tzinfo=UTC), "Berlin (Europe/Berlin, UTC+01:00)"),
+        ("Europe/Berlin", datetime(2025, 7, 15, tzinfo=UTC), "Berlin (Europe/Berlin, UTC+02:00)"),
+        ("Asia/Kolkata", datetime(2025, 7, 15, tzinfo=UTC), "Kolkata (Asia/Kolkata, UTC+05:30)"),
+        (
+            "America/New_York",
+            datetime(2025, 1, 15, tzinfo=UTC),
+            "New York (America/New_York, UTC-05:00)",
+        ),
+        (
+            "America/St_Johns",
+            datetime(2025, 1, 15, tzinfo=UTC),
+            "St Johns (America/St_Johns, UTC-03:30)",
+        ),
+        (
+            "Pacific/Chatham",
+            datetime(2025, 1, 15, tzinfo=UTC),
+            "Chatham (Pacific/Chatham, UTC+13:45)",
+        ),
+        (
+            "Pacific/Chatham",
+            datetime(2025, 7, 15, tzinfo=UTC),
+            "Chatham (Pacific/Chatham, UTC+12:45)",
+        ),
         ("UTC", datetime(2025, 7, 15, tzinfo=UTC), "UTC (UTC+00:00)"),
     ],
 )
@@ -238,6 +254,17 @@ def test_a_misspelt_country_is_suggested() -> None:
     assert suggest_timezones("Inida") == ["Asia/Kolkata"]
 
 
+def test_a_misspelt_city_suggests_only_cities_spelt_alike() -> None:
+    # Not Porto-Novo, though "Benin" is spelt a little like "Berlni".
+    assert suggest_timezones("Berlni") == ["Europe/Berlin"]
+
+
+def test_the_unknown_zone_reply_says_a_big_city_near_you_once() -> None:
+    content = real_content()
+    screen = suggestion_screen(content, time(7, 30), "Qwxyzz")
+    assert screen.text.count("a big city near you") == 1
+
+
 @pytest.mark.parametrize(
     ("typed", "zone"),
     [
@@ -297,5 +324,9 @@ def test_the_suggestion_screen_of_reminders_offers_new_york_for_est() -> None:
     content = real_content()
     screen = suggestion_screen(content, time(7, 30), "EST")
     labels = [button.text for button in screen.all_buttons()]
-    assert labels[:3] == ["America/New_York", "America/Toronto", "America/Panama"]
+    assert labels[:3] == [
+        "New York (America/New_York)",
+        "Toronto (America/Toronto)",
+        "Panama (America/Panama)",
+    ]
     assert "“EST”" in screen.text

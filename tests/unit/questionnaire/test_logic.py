@@ -18,7 +18,7 @@ from bot.content.load import default_content_dir
 from bot.content.model import Content, Question
 from bot.questionnaire import logic
 from bot.questionnaire.logic import Result
-from bot.questionnaire.render import render_result
+from bot.questionnaire.result import full_text, render_cause, render_stopped, render_summary
 from tests.harness import CALM, real_content
 
 Answers = dict[str, tuple[str, ...]]
@@ -103,13 +103,23 @@ def test_every_path_is_consistent(answers: Answers) -> None:
     assert result.stopped == stopped
     assert result.level.rank == max((n.level.rank for n in result.nudges), default=0)
     assert len(result.causes) <= 3
-    assert [m.score for m in result.causes] == sorted(
-        (m.score for m in result.causes), reverse=True
-    )
-    assert all(m.score >= m.cause.min_score for m in result.causes)
-    screen = render_result(CONTENT, result)
+    if not result.twitches_only:
+        assert [m.score for m in result.causes] == sorted(
+            (m.score for m in result.causes), reverse=True
+        )
+    assert all(m.score >= m.cause.min_score and m.strongest > 0 for m in result.causes)
+    if stopped:
+        screen = render_stopped(CONTENT, result, 1, "em_now")
+    else:
+        screen = render_summary(CONTENT, result, 1)
     assert len(screen.text) <= 4096
-    assert bool(screen.buttons) != stopped
+    datas = [button.data for button in screen.all_buttons()]
+    if stopped:
+        assert datas == ["q1:1:em_now:~undo"]
+    else:
+        causes = [d for d in datas if d.startswith("c1:1:") and not d.endswith("~notes")]
+        assert causes == [f"c1:1:{m.cause.id}" for m in result.causes]
+        assert datas[-2:] == ["s1:check", "r1:offer"]
 
 
 def test_a_stop_answer_ends_at_once_and_later_answers_do_not_count() -> None:
@@ -179,11 +189,14 @@ def test_ranking_and_evidence() -> None:
     }
     result = logic.evaluate(CONTENT, answers)
     ranked = [(m.cause.id, m.score) for m in result.causes]
-    # exhaustion 3 + 2 = 5; then caffeine, dehydration and stress tie at 3: file order decides.
-    assert ranked == [("exhaustion", 5), ("dehydration", 3), ("stress", 3)]
+    # exhaustion 3 + 2 = 5; then caffeine, dehydration and stress tie at 3 with one answer of
+    # 3 points each: the ones the person told about first (fluids, then caffeine, then
+    # "lately") come first, whatever the order of causes.yaml.
+    assert ranked == [("exhaustion", 5), ("dehydration", 3), ("caffeine", 3)]
+    # The strongest answer comes first: it is the one the summary names.
     assert result.causes[0].evidence == (
-        "Lately: Short of sleep or worn out",
         "Lately: Hard exercise or long standing",
+        "Lately: Short of sleep or worn out",
     )
 
 
@@ -416,8 +429,8 @@ def test_reasons_put_one_questions_answers_on_one_line() -> None:
 
 
 def test_anyone_on_a_medicine_hears_not_to_stop_it() -> None:
-    # Salts outrank the medicine cause here, and a long result keeps one tip per cause: the
-    # "do not stop or change" line must still be in what the person reads.
+    # Whichever causes make the list, the "do not stop or change" line must be in what the
+    # person reads.
     answers = {
         **CALM,
         "age": ("a65",),
@@ -428,9 +441,8 @@ def test_anyone_on_a_medicine_hears_not_to_stop_it() -> None:
         "lately": ("exercise", "tired"),
     }
     result = logic.evaluate(CONTENT, answers)
-    assert "medication" not in [m.cause.id for m in result.causes]
-    text = render_result(CONTENT, result).text
-    assert "do not stop or change" in text
+    text = render_summary(CONTENT, result, 1).text
+    assert "do not stop or change" in text.lower()
 
 
 def test_risk_factors_alone_do_not_put_the_kidneys_first() -> None:
@@ -446,7 +458,12 @@ def test_the_medicine_note_is_left_out_when_the_medicine_cause_says_it() -> None
     result = logic.evaluate(CONTENT, answers)
     assert "medication" in [m.cause.id for m in result.causes]
     assert any(n.rule_id == "medicine_calm" for n in result.nudges)  # it fired ...
-    text = render_result(CONTENT, result).text
-    note = CONTENT.rule("medicine_calm").text  # type: ignore[union-attr]
-    assert note and note not in text  # ... but the cause block already says it
+    # On the first screen the cause's tips are folded away, so the note says it there ...
+    summary = render_summary(CONTENT, result, 1).text
+    assert summary.lower().count("do not stop or change") == 1
+    # ... and the cause's own screen and the full text say it once, in the cause's words.
+    detail = render_cause(CONTENT, result, 1, "medication")
+    assert detail is not None and "About your medicines" not in detail.text
+    text = full_text(CONTENT, result)
+    assert "About your medicines" not in text
     assert text.lower().count("do not stop or change") == 1

@@ -262,7 +262,7 @@ def test_an_order_must_name_real_options(tmp_path: Path) -> None:
     code, lines = check_lines(small(tmp_path, edit_questions=order))
     assert code == 1
     assert lines == [
-        "content/questions.yaml: questions[1].order[1]: unknown option 'weekly'",
-        "content/questions.yaml: questions[2].order: only single-choice questions have an "
-        "order (ticking a box always adds)",
+        "content/questions.yaml: questions[1] (often).order[1]: unknown option 'weekly'",
+        "content/questions.yaml: questions[2] (lately).order: only single-choice questions have "
+        "an order (ticking a box always adds)",
     ]

@@ -1,20 +1,14 @@
-"""What the person sees: question screens and the composed result (HTML, buttons, limits)."""
+"""What the person sees: question screens (HTML, buttons, limits); the result is in
+test_result.py."""
 
 from __future__ import annotations
 
 import dataclasses
-from types import MappingProxyType
 
-from bot.authoring.check import candidate_answers, iter_paths
+from bot.authoring.check import candidate_answers
 from bot.content.model import Question
 from bot.questionnaire import logic
-from bot.questionnaire.render import (
-    DETAIL_STEPS,
-    _result_text,
-    render_question,
-    render_result,
-    worst_result,
-)
+from bot.questionnaire.render import render_question
 from bot.ui import Screen
 from tests.harness import CALM, real_content
 
@@ -93,107 +87,3 @@ def test_question_text_is_escaped() -> None:
     assert "Water &lt; 1 l &amp; tea?" in screen.text
     assert "&lt;b&gt;hint&lt;/b&gt;" in screen.text
     assert "<b>hint" not in screen.text
-
-
-# --- the result ---
-
-
-def test_calm_result() -> None:
-    screen = render_result(CONTENT, logic.evaluate(CONTENT, CALM))
-    assert "Nothing in your answers stands out" in screen.text
-    assert "tired muscles are the most usual explanation" in screen.text
-    assert "What to do: You can look after this at home" in screen.text
-    assert "In short" not in screen.text
-    assert "usually harmless" in screen.text
-    assert "please see a doctor" in screen.text  # the safety net
-    assert "not a diagnosis" in screen.text
-    assert datas(screen) == ["s1:check", "r1:offer"]
-    assert labels(screen) == ["Start again", "Morning check-in"]
-
-
-def test_result_with_causes_and_nudges() -> None:
-    answers = {**CALM, "caffeine": ("high",), "kidney": ("ankles", "urine")}
-    screen = render_result(CONTENT, logic.evaluate(CONTENT, answers))
-    assert "<b>1. Declining kidney function</b>" in screen.text
-    assert "<b>2. Caffeine and stimulants</b>" in screen.text
-    assert "What in your answers points to it: Caffeine: 4 or more a day" in screen.text
-    assert "What to do: Book a doctor's appointment" in screen.text
-    # ... and said right under the title too, not only below the causes
-    assert screen.text.startswith(
-        "<b>Your result</b>\n\n<b>In short: Book a doctor's appointment. Why"
-    )
-    assert "Kidney check: ask for blood tests of kidney function and salts" in screen.text
-    assert "Because you said: foamy urine; swollen ankles or feet." in screen.text
-    assert "Because you said: swollen ankles or feet." in screen.text
-    assert "Nothing you told me is a warning sign" not in screen.text
-    assert "kidneys may be failing" not in screen.text
-
-
-def test_calm_kidney_note() -> None:
-    screen = render_result(CONTENT, logic.evaluate(CONTENT, {**CALM, "health": ("bp",)}))
-    assert "Mention the cramps at your next check-up." in screen.text
-    assert "Because you said: high blood pressure." in screen.text
-    assert "What to do: You can look after this at home" in screen.text
-
-
-def test_stopped_result_has_only_what_to_do_now() -> None:
-    result = logic.evaluate(CONTENT, {"em_now": ("chest",)})
-    screen = render_result(CONTENT, result)
-    assert screen.buttons == ()
-    assert screen.text.startswith("<b>Please get help now</b>")
-    assert "112" in screen.text and "999" in screen.text and "911" in screen.text
-    assert "Because you said: chest pain or pressure." in screen.text
-    assert "Your result" not in screen.text
-    assert "Start again" not in screen.text
-
-
-def test_escaping_of_content_in_the_result() -> None:
-    cause = CONTENT.cause("caffeine")
-    assert cause is not None
-    odd = dataclasses.replace(cause, explanation="Coffee <3 & cola", tips=("Try <b>less</b>",))
-    content = dataclasses.replace(
-        CONTENT,
-        causes=tuple(odd if c.id == "caffeine" else c for c in CONTENT.causes),
-        texts=MappingProxyType({**CONTENT.texts, "result.title": "Your <result>"}),
-    )
-    screen = render_result(content, logic.evaluate(content, {**CALM, "caffeine": ("high",)}))
-    assert "Coffee &lt;3 &amp; cola" in screen.text
-    assert "Try &lt;b&gt;less&lt;/b&gt;" in screen.text
-    assert "<b>Your &lt;result&gt;</b>" in screen.text
-
-
-def test_worst_case_result_fits() -> None:
-    for stopped in (False, True):
-        screen = render_result(CONTENT, worst_result(CONTENT, stopped=stopped))
-        assert len(screen.text) <= 4096
-
-
-def test_every_box_ticked_fits_and_is_shortened_only_when_needed() -> None:
-    def ticked(q: Question) -> list[tuple[str, ...]]:
-        return [candidate_answers(q, allow_stop=False)[-1]]
-
-    for answers in iter_paths(CONTENT, ticked):
-        result = logic.evaluate(CONTENT, answers)
-        screen = render_result(CONTENT, result)
-        assert len(screen.text) <= 4096
-    # A normal result is shown in full detail.
-    normal = logic.evaluate(CONTENT, {**CALM, "caffeine": ("high",)})
-    assert render_result(CONTENT, normal).text == _result_text(CONTENT, normal, DETAIL_STEPS[0])
-
-
-def test_a_long_result_is_shortened_step_by_step() -> None:
-    result = worst_result(CONTENT, stopped=False)
-    lengths = [len(_result_text(CONTENT, result, detail)) for detail in DETAIL_STEPS]
-    assert lengths == sorted(lengths, reverse=True)
-    assert lengths[-1] <= 4096
-    assert render_result(CONTENT, result).text in {
-        _result_text(CONTENT, result, detail) for detail in DETAIL_STEPS
-    }
-
-
-def test_no_cause_with_a_warning_sign_does_not_sound_all_clear() -> None:
-    answers = {**CALM, "where": ("arms",), "upper": ("new_pain",), "length": ("mins",)}
-    screen = render_result(CONTENT, logic.evaluate(CONTENT, answers))
-    assert "Please see a doctor today" in screen.text
-    assert "No single common contributor stands out" in screen.text
-    assert "Nothing in your answers stands out" not in screen.text
