@@ -77,6 +77,9 @@ class Questionnaire:
 
     async def screen_for(self, started: Assessment) -> Screen:
         """The screen an open assessment is on now (after a restart, a stale press, /start)."""
+        finished = await self._finish_stored(started)
+        if finished is not None and finished.screen is not None:
+            return finished.screen
         answers = await self.storage.get_answers(started.id)
         question = self.content.question(started.current_question or "")
         if question is None or not self._still_valid(answers):
@@ -123,6 +126,9 @@ class Questionnaire:
         ):
             return await self._stale(user_id, stale)
 
+        finished = await self._finish_stored(started)
+        if finished is not None:
+            return finished
         answers = await self.storage.get_answers(started.id)
         question = self.content.question(press.question_id)
         if question is None or not self._still_valid(answers):
@@ -203,15 +209,39 @@ class Questionnaire:
         following = None
         if not logic.is_stopped(self.content, answers):
             following = logic.next_question(self.content, answers, qid)
-        await self.storage.save_answer(
+        if following is not None:
+            await self.storage.save_answer(
+                started.id, qid, value, self._now(), current_question=following.id
+            )
+            return Outcome(screen=render_question(self.content, started.id, following, answers))
+        # The last answer and the result are one commit: a kill between two commits used to
+        # leave 14 answers in a questionnaire that could neither go on nor finish.
+        result = logic.evaluate(self.content, answers)
+        await self.storage.answer_and_finish(
             started.id,
             qid,
             value,
             self._now(),
-            current_question=following.id if following else None,
+            level=result.level.id,
+            result=result.to_json(),
+            keep=tuple(logic.effective_answers(self.content, answers)),
         )
-        if following is not None:
-            return Outcome(screen=render_question(self.content, started.id, following, answers))
+        return Outcome(screen=render_result(self.content, result), finished=True)
+
+    async def _finish_stored(self, started: Assessment) -> Outcome | None:
+        """An open questionnaire whose last answer is stored without its result (written by
+        an older version that finished in a second commit, killed in between): finish it
+        from the stored answers. None when the stored answers do not complete the path."""
+        if started.status != "open" or started.current_question is not None:
+            return None
+        answers = await self.storage.get_answers(started.id)
+        if not answers or not self._still_valid(answers):
+            return None
+        steps = logic.path(self.content, answers)
+        if not logic.is_stopped(self.content, answers) and any(
+            not answers.get(q.id) for q in steps
+        ):
+            return None
         result = logic.evaluate(self.content, answers)
         await self.storage.finish_assessment(
             started.id,

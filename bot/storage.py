@@ -536,6 +536,41 @@ class Storage:
                 )
             return True
 
+    async def answer_and_finish(
+        self,
+        assessment_id: int,
+        question_id: str,
+        value: tuple[str, ...],
+        now: datetime,
+        *,
+        level: str,
+        result: dict[str, Any],
+        keep: Collection[str],
+    ) -> bool:
+        """The last answer and the result in one commit, so a crash between the two can never
+        leave an open questionnaire without a current question. False, and no change, if the
+        assessment is not open."""
+        async with self._transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE assessments SET status = 'finished', finished_at = ?, level = ?, "
+                "result = ?, current_question = NULL WHERE id = ? AND status = 'open'",
+                (_iso(now), level, _json(result), assessment_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await tx.execute(
+                "INSERT INTO answers (assessment_id, question_id, value, answered_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (assessment_id, question_id) "
+                "DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at",
+                (assessment_id, question_id, _json(list(value)), _iso(now)),
+            )
+            marks = ", ".join("?" * len(keep))
+            await tx.execute(
+                f"DELETE FROM answers WHERE assessment_id = ? AND question_id NOT IN ({marks})",
+                (assessment_id, *keep),
+            )
+            return True
+
     async def list_assessments(self, user_id: int) -> list[Assessment]:
         rows = await self._fetch(
             f"SELECT {_ASSESSMENT_COLUMNS} FROM assessments WHERE user_id = ? ORDER BY id",
