@@ -29,6 +29,16 @@ _START_RE = re.compile(r"^s1:(agree|restart|check|continue:[0-9]{1,10})$")
 # The prompt's minute (UTC epoch minutes) rides along, so an old confirmation cannot delete.
 _DELETE_RE = re.compile(r"^x1:(yes|no):([0-9]{1,12})$")
 DELETE_VALID = timedelta(hours=1)
+# Epoch minutes of 1 Jan 2100: a larger number is no real prompt (and could overflow).
+_LAST_MINUTE = 4_102_444_800 // 60
+
+
+def parse_delete_data(data: str) -> tuple[str, datetime] | None:
+    """("yes" | "no", the minute the prompt was sent), or None for anything forged."""
+    match = _DELETE_RE.match(data)
+    if match is None or int(match.group(2)) > _LAST_MINUTE:
+        return None
+    return match.group(1), datetime.fromtimestamp(int(match.group(2)) * 60, UTC)
 
 
 def questionnaire(context: Context) -> Questionnaire:
@@ -220,15 +230,15 @@ async def delete_button(update: Update, context: Context) -> None:
     if query is None or user is None or chat is None or query.data is None:
         return
     d = deps(context)
-    match = _DELETE_RE.match(query.data)
-    if match is None:
+    parsed = parse_delete_data(query.data)
+    if parsed is None:
         await answer_query(query, d.content.raw_text("stale.button"))
         return
     await answer_query(query)
-    asked = datetime.fromtimestamp(int(match.group(2)) * 60, UTC)
+    choice, asked = parsed
     if not timedelta(0) <= d.clock.now() - asked <= DELETE_VALID + timedelta(minutes=1):
         text = d.content.text("delete.expired")
-    elif match.group(1) == "yes":
+    elif choice == "yes":
         await d.storage.delete_user(user.id)
         text = d.content.text("delete.done")
     elif await d.storage.get_user(user.id) is None:
