@@ -55,13 +55,17 @@ def check_database_path(path: Path) -> None:
         raise ConfigError(f"CRAMP_BOT_DB points to a directory, not a file: {path}")
     if not path.parent.exists():
         raise ConfigError(f"CRAMP_BOT_DB: the folder {path.parent} does not exist.")
+    from bot.storage import create_private
+
     try:
+        # Made private before SQLite touches it: the file will hold health data.
+        create_private(path)
         connection = sqlite3.connect(path)
         try:
             connection.execute("PRAGMA user_version").fetchone()
         finally:
             connection.close()
-    except sqlite3.Error as error:
+    except (sqlite3.Error, OSError) as error:
         raise ConfigError(
             f"CRAMP_BOT_DB: cannot open {path} as an SQLite database ({error})."
         ) from None

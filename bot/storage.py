@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -270,6 +271,33 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+# --- files -------------------------------------------------------------------------------------
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def create_private(path: Path) -> None:
+    """Create `path` (if missing) readable by its owner only, whatever the umask."""
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        path.chmod(PRIVATE_FILE)
+
+
+def private_files(path: Path) -> None:
+    """The database and its -wal/-shm: health data, for their owner's eyes only. SQLite
+    gives new -wal/-shm files the database's mode; files of an older version are tightened."""
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with suppress(OSError):  # missing, or owned by someone else: nothing to tighten
+            if name.stat().st_mode & 0o077:
+                name.chmod(PRIVATE_FILE)
+
+
+def _file_identity(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_dev, info.st_ino
+
+
 # --- the store ---------------------------------------------------------------------------------
 
 
@@ -278,6 +306,7 @@ class Storage:
         self._db = db
         self._lock = asyncio.Lock()
         self.path = path
+        self._identity: tuple[int, int] | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> Storage:
@@ -289,6 +318,10 @@ class Storage:
             raise StorageError(
                 f"cannot open the database {path}: the directory {path.parent} does not exist"
             )
+        try:
+            create_private(path)
+        except OSError as error:
+            raise StorageError(f"cannot create the database {path}: {error.strerror}") from error
         # Probe synchronously first: when aiosqlite's connect fails, its worker thread can
         # outlive the event loop and fail later, far from the cause.
         try:
@@ -303,11 +336,15 @@ class Storage:
         storage = cls(db, path)
         try:
             await storage._prepare()
-        except (sqlite3.Error, StorageError) as error:
+            storage._identity = _file_identity(path)
+        except BaseException as error:
+            # Whatever went wrong, the connection's thread must end, or the process hangs.
             await db.close()
             if isinstance(error, StorageError):
                 raise
-            raise StorageError(f"cannot use the database {path}: {error}") from error
+            if isinstance(error, sqlite3.Error | ValueError | IndexError | OSError):
+                raise StorageError(f"cannot use the database {path}: {error}") from error
+            raise
         return storage
 
     async def _prepare(self) -> None:
@@ -318,6 +355,9 @@ class Storage:
         await db.execute("PRAGMA journal_mode = WAL")
         await db.execute("PRAGMA synchronous = NORMAL")
         await db.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten with zeros, so /delete leaves no health data in free
+        # pages (set explicitly: the compile-time default differs between builds).
+        await db.execute("PRAGMA secure_delete = ON")
         rows = await db.execute_fetchall("PRAGMA user_version")
         version = int(next(iter(rows))[0])
         if version > SCHEMA_VERSION:
@@ -325,11 +365,49 @@ class Storage:
                 f"the database {self.path} has schema version {version}, newer than this "
                 f"cramp-bot knows ({SCHEMA_VERSION}); upgrade cramp-bot"
             )
+        if version < 0:
+            raise StorageError(
+                f"the database {self.path} has schema version {version}, which no cramp-bot "
+                "ever wrote; restore it from a backup"
+            )
+        checked = [str(row[0]) for row in await db.execute_fetchall("PRAGMA quick_check")]
+        if checked != ["ok"]:
+            raise StorageError(
+                f"the database {self.path} is damaged ({' '.join(checked[0].split())[:160]}); "
+                "restore it from a backup (see `cramp-bot backup`)"
+            )
+        await self._probe_write(version)
+        private_files(self.path)
         for number in range(version + 1, SCHEMA_VERSION + 1):
             async with self._transaction() as tx:
                 for statement in _MIGRATIONS[number - 1]:
                     await tx.execute(statement)
                 await tx.execute(f"PRAGMA user_version = {number:d}")
+
+    async def _probe_write(self, version: int) -> None:
+        """Fail at start, not on the first answer, when the file cannot be written (read-only,
+        owned by someone else): a write in a transaction that is rolled back."""
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._db.execute(f"PRAGMA user_version = {version:d}")
+            finally:
+                await self._db.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot write to the database {self.path}: {error}") from error
+
+    def file_replaced(self) -> str | None:
+        """Why the file this connection writes to is no longer the one at the path (deleted,
+        moved away, replaced), or None when it still is. Writes would go to a file nobody sees."""
+        try:
+            now = _file_identity(self.path)
+        except FileNotFoundError:
+            return f"the database {self.path} was deleted"
+        except OSError as error:
+            return f"the database {self.path} cannot be checked ({error.strerror})"
+        if self._identity is not None and now != self._identity:
+            return f"the database {self.path} was replaced by another file"
+        return None
 
     async def close(self) -> None:
         async with self._lock:
