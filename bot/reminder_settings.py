@@ -362,16 +362,26 @@ class ReminderSettings:
 
     # --- actions (shared by buttons and typed input) -------------------------------------------
 
-    async def _save(self, user: User, local: time, tz: ZoneInfo) -> Screen:
-        """Turn reminders on with this time and zone; the confirmation in their local time."""
+    async def _save(
+        self, user: User, local: time, tz: ZoneInfo, *, resume: bool = False
+    ) -> Screen:
+        """Turn reminders on with this time and zone; the confirmation in their local time.
+        A running pause stays (a new time or zone is no reason to end it) unless `resume`."""
         now = self.clock.now()
-        next_at = next_checkin_at(local, tz, now, last_night=user.last_checkin_night)
+        until = user.paused_until
+        paused = not resume and _is_active(user) and until is not None and until > now
+        start = until if paused and until is not None else now
+        next_at = next_checkin_at(local, tz, start, last_night=user.last_checkin_night)
         await self.storage.set_reminder(
             user.user_id, reminder_time=format_local_time(local), timezone=tz.key, next_at=next_at
         )
+        if paused and until is not None:
+            # next_at is already after the pause, so a crash before this line sends nothing
+            # early; only /reminders would stop saying "paused".
+            await self.storage.pause_reminders(user.user_id, until=until, next_at=next_at)
         await self.storage.set_awaiting(user.user_id, None)
         text = self.content.text(
-            "reminders.confirm",
+            "reminders.confirm_paused" if paused else "reminders.confirm",
             time=format_local_time(local),
             zone=tz.key,
             when=describe_when(self.content, next_at, tz, now),
@@ -398,7 +408,7 @@ class ReminderSettings:
         settings = _settings(user)
         if settings is None:
             return await self._time_picker(user)
-        return await self._save(user, *settings)
+        return await self._save(user, *settings, resume=True)
 
     async def _pause(self, user: User, days: int) -> Screen:
         settings = _settings(user)
