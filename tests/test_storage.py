@@ -87,7 +87,7 @@ async def test_open_refuses_a_newer_schema(tmp_path: Path) -> None:
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
 async def test_open_refuses_a_place_where_no_file_can_be_created() -> None:
     # Works even as root, unlike a chmod-ed directory.
-    with pytest.raises(StorageError, match="cannot (create|open) the database"):
+    with pytest.raises(StorageError, match=r"cannot (create|open) the database"):
         await Storage.open("/proc/cramp-bot-test.db")
 
 
