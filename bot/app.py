@@ -33,6 +33,7 @@ COMMANDS = (
     "start",
     "check",
     "reminders",
+    "checkin",
     "history",
     "insights",
     "export",

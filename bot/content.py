@@ -53,6 +53,7 @@ COMMANDS = (
     "privacy",
     "delete",
     "reminders",
+    "checkin",
     "history",
     "insights",
     "export",
@@ -180,6 +181,7 @@ def _diary() -> dict[str, TextSpec]:
     return {
         # --- the morning check-in
         **_texts(f, MESSAGE, "checkin.header", "checkin.thanks", given=("night",)),
+        **_texts(f, MESSAGE, "checkin.now_done", given=("night",)),
         **_texts(f, MESSAGE, "checkin.progress", given=("step", "total")),
         **_texts(f, MESSAGE, *(f"checkin.ask.{step}" for step in STEPS)),
         # Answer labels are buttons first; the summary shows them in a message too.
@@ -309,6 +311,7 @@ def _diary() -> dict[str, TextSpec]:
         **_texts(f, BUTTON, "reminders.keep_zone_button", given=("zone",)),
         **_texts(f, MESSAGE, "reminders.ask_zone", "reminders.pick_city", given=("time",)),
         **_texts(f, MESSAGE, "reminders.confirm", given=("time", "zone", "when")),
+        **_texts(f, MESSAGE, "reminders.confirm_paused", given=("time", "zone", "when")),
         **_texts(f, MESSAGE, "reminders.paused_done", given=("days", "when")),
         **_texts(f, MESSAGE, "reminders.zone.got_time", given=("time",)),
         **_texts(f, MESSAGE, "reminders.not_morning"),

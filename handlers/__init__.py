@@ -13,6 +13,7 @@ from telegram.ext import Application
 
 from handlers import (
     checkin,
+    checkin_now,
     diary,
     edits,
     errors,
@@ -38,6 +39,7 @@ def _modules() -> list[ModuleType]:
         members,
         reminders,
         checkin,
+        checkin_now,
         diary,
         fallback,
     ]

@@ -12,9 +12,10 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, JobQueue
 
 from bot.app import Deps, get_deps
@@ -57,6 +58,30 @@ def checkin_flow(d: Deps) -> CheckinFlow:
 # --- sending (called by the dispatcher) ---------------------------------------------------------
 
 
+# The request never reached Telegram: no connection, no free connection, or not fully written.
+_NEVER_LEFT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.ProxyError,
+)
+
+
+def may_have_arrived(error: TelegramError) -> bool:
+    """Whether Telegram may have carried out a call that raised `error`: True when the request
+    went out and its answer was lost (a read timeout, a reset while waiting). An HTTP error
+    answer (5xx) comes from Telegram itself and means it was not carried out."""
+    if not isinstance(error, NetworkError):
+        return False
+    cause = error.__cause__
+    if not isinstance(cause, httpx.HTTPError):
+        return False  # an answer came back (Bad Gateway and the like)
+    return not isinstance(cause, _NEVER_LEFT)
+
+
 def make_sender(application: AnyApp) -> SendFn:
     """The dispatcher's `send(user, night)`: one check-in message, Telegram errors mapped."""
     flow = checkin_flow(get_deps(application))
@@ -85,6 +110,13 @@ def make_sender(application: AnyApp) -> SendFn:
             log.warning("check-in for user %s refused: %s", user.user_id, error.message)
             return SendOutcome(SendResult.FAILED)
         except TelegramError as error:  # TimedOut, NetworkError, 5xx
+            if may_have_arrived(error):
+                log.warning(
+                    "check-in for user %s: no answer (%s); taken as delivered, not sent again",
+                    user.user_id,
+                    type(error).__name__,
+                )
+                return SendOutcome(SendResult.UNCERTAIN)
             log.warning("check-in for user %s failed: %s", user.user_id, type(error).__name__)
             return SendOutcome(SendResult.FAILED)
         try:

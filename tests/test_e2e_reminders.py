@@ -393,10 +393,11 @@ async def test_a_429_is_waited_out_and_the_checkin_sent_once(
     assert world.emulator.stats.rate_limited == 1
 
 
-async def test_a_network_error_is_retried_on_a_later_tick(world: World) -> None:
+async def test_a_telegram_server_error_is_retried_on_a_later_tick(world: World) -> None:
     alex = await consented(world)
     await opt_in_berlin(world, alex)
-    world.emulator.inject_network_error("sendMessage")
+    # An error answer comes from Telegram itself: the message was not sent.
+    world.emulator.inject("sendMessage", status=502, description="Bad Gateway")
     world.clock.set(BERLIN_MORNING, frozen=True)
     report = await dispatcher(world).tick()
     assert (report.sent, report.retried) == (0, 1)

@@ -17,6 +17,7 @@ import asyncio
 import bisect
 import contextlib
 import json
+import random
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
@@ -279,6 +280,8 @@ class BotApiEmulator:
         self._wakeup = asyncio.Event()
         self._faults: dict[str, deque[_Fault]] = {}
         self._network_faults: dict[str, deque[NetworkErrorMode]] = {}
+        self._random_drops: dict[str, tuple[float, NetworkErrorMode]] = {}
+        self._drop_rng = random.Random(0)
         self._flood_per_second: int | None = None
         self._flood_methods: frozenset[str] = frozenset()
         self._flood_window: deque[float] = deque()
@@ -401,10 +404,35 @@ class BotApiEmulator:
         queue = self._network_faults.setdefault(self._canonical(method), deque())
         queue.extend([when] * times)
 
+    def drop_randomly(
+        self,
+        method: str,
+        fraction: float,
+        *,
+        when: NetworkErrorMode = "after",
+        seed: int = 0,
+    ) -> None:
+        """From now on the transport drops each call of `method` with probability `fraction`
+        (0 turns it off), as inject_network_error does for one call: for fault benchmarks
+        ("after": the call takes effect, its answer is lost). Seeded, so runs repeat."""
+        name = self._canonical(method)
+        if fraction <= 0:
+            self._random_drops.pop(name, None)
+        else:
+            self._random_drops[name] = (fraction, when)
+        self._drop_rng.seed(seed)
+
     def take_network_error(self, method: str) -> NetworkErrorMode | None:
         """For the transport: whether to drop this call (consumes one injected error)."""
-        queue = self._network_faults.get(self._canonical(method))
-        return queue.popleft() if queue else None
+        name = self._canonical(method)
+        queue = self._network_faults.get(name)
+        if queue:
+            return queue.popleft()
+        drop = self._random_drops.get(name)
+        if drop is not None and self._drop_rng.random() < drop[0]:
+            self.stats.errors[(name, 0)] += 1  # 0: no HTTP status, the connection was cut
+            return drop[1]
+        return None
 
     def flood_limit(
         self, per_second: int | None, *, methods: tuple[str, ...] = ("sendMessage",)
