@@ -478,6 +478,13 @@ class Storage:
             )
             await tx.execute("DELETE FROM assessments WHERE user_id = ?", (user_id,))
             await tx.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+        await self.checkpoint()
+
+    async def checkpoint(self) -> None:
+        """Copy the -wal into the database and empty it, so deleted rows (zeroed in the file
+        by secure_delete) do not linger in the -wal's old page images."""
+        async with self._lock:
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def count_user_rows(self, user_id: int) -> dict[str, int]:
         row = await self._fetch_one(

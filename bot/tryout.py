@@ -38,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import shlex
 import shutil
@@ -59,7 +60,7 @@ from bot.content import ContentError, load_content
 from bot.fakeapi.conversation import Conversation, NoSuchButton, application_idle
 from bot.fakeapi.emulator import BotApiEmulator, HarnessTimeout, HistoryEvent, SentMessage
 from bot.fakeapi.inprocess import InProcessRequest
-from bot.storage import Storage, StorageError
+from bot.storage import PRIVATE_DIR, PRIVATE_FILE, Storage, StorageError
 
 USER_ID = 1001
 FIRST_NAME = "Alex"
@@ -305,7 +306,7 @@ class Transcript:
         while path.exists():
             counter += 1
             path = folder / f"{Path(name).stem}-{counter}{Path(name).suffix}"
-        path.write_bytes(document.data)
+        write_private(path, document.data)
         caption = f" {message.text}" if message.text else ""
         line = f"[file {name}, {len(document.data)} bytes, saved to {path}]{caption}"
         self.entries.append(_Entry("note", f"bot> {line}"))
@@ -753,7 +754,7 @@ async def try_main(
 
     def files_dir() -> Path:
         if files is not None:
-            files.mkdir(parents=True, exist_ok=True)
+            make_private_dir(files)
             return files
         if not made_files:
             made_files.append(Path(tempfile.mkdtemp(prefix="cramp-bot-files-")))
@@ -804,13 +805,30 @@ async def try_main(
     return 0  # pragma: no cover - every path above returns
 
 
+def make_private_dir(folder: Path) -> None:
+    """Create `folder` and any missing parents 0700 whatever the umask (exports are health
+    data); a folder that already exists is left as its owner set it."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    for made in missing:
+        made.chmod(PRIVATE_DIR)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """A new file readable by its owner only, whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    with os.fdopen(fd, "wb") as out:
+        os.fchmod(out.fileno(), PRIVATE_FILE)
+        out.write(data)
+
+
 def check_files_dir(folder: Path) -> None:
     """Makes sure files from the bot can be saved in `folder` (creating it), so a bad --files
     is refused at the start, in one line, instead of failing at the first /export."""
     if folder.exists() and not folder.is_dir():
         raise TryError(f"--files {folder}: it is a file, not a folder")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_dir(folder)
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
