@@ -79,6 +79,7 @@ async def _serve(settings: Settings) -> int:
     from bot.content import ContentError, load_content
     from bot.retry_after import retry_seconds
     from bot.storage import Storage, StorageError
+    from handlers.upkeep import STOP_KEY
 
     try:
         content = load_content(settings.content_dir)
@@ -95,12 +96,21 @@ async def _serve(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    exit_code = 0
+
+    def stop_with(code: int) -> None:
+        nonlocal exit_code
+        exit_code = code
+        stop.set()
+
     delay = 1.0
     try:
         while not stop.is_set():
             # A fresh Application per attempt: a half-started one must not register its
             # hooks and jobs twice.
-            application = build_application(Deps(settings, content, storage, SystemClock()))
+            deps = Deps(settings, content, storage, SystemClock())
+            deps.extras[STOP_KEY] = stop_with
+            application = build_application(deps)
             try:
                 async with running(application, poll_timeout=10):
                     log.info("cramp-bot is running (content %s); Ctrl-C to stop", content.version)
@@ -132,7 +142,7 @@ async def _serve(settings: Settings) -> int:
                 delay = min(delay * 2, 60.0)
     finally:
         await storage.close()
-    return 0
+    return exit_code
 
 
 def run_command() -> int:
@@ -144,7 +154,7 @@ def run_command() -> int:
     except ConfigError as error:
         print(f"cramp-bot: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    setup_logging(token=settings.token)
+    setup_logging(token=settings.token, level=settings.log_level)
     return asyncio.run(_serve(settings))
 
 

@@ -6,6 +6,7 @@ instead of a traceback.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -14,6 +15,8 @@ from pathlib import Path
 
 DEFAULT_DB = "./cramp-bot.db"
 DEFAULT_SEND_RATE = 25.0
+# Days after which a person who blocked the bot and never came back is removed.
+DEFAULT_RETENTION_DAYS = 365
 
 # Telegram tokens look like "123456789:AA...": a numeric bot id, a colon, a 35-ish char secret.
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
@@ -35,6 +38,8 @@ class Settings:
     api_base_url: str | None = None
     send_rate: float = DEFAULT_SEND_RATE
     content_dir: Path | None = None
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    log_level: int = logging.INFO
 
     def __repr__(self) -> str:
         # The token must never reach a log line, not even through a repr in a traceback.
@@ -99,6 +104,32 @@ def parse_send_rate(raw: str | None) -> float:
     return rate
 
 
+def parse_retention_days(raw: str | None) -> int:
+    if raw is None or raw.strip() == "":
+        return DEFAULT_RETENTION_DAYS
+    try:
+        days = int(raw)
+    except ValueError:
+        raise ConfigError(
+            f"CRAMP_BOT_RETENTION_DAYS must be a whole number of days, got {raw!r}."
+        ) from None
+    if days < 30:
+        # Shorter would remove people who only went quiet for a few weeks.
+        raise ConfigError("CRAMP_BOT_RETENTION_DAYS must be at least 30.")
+    return days
+
+
+def parse_log_level(raw: str | None) -> int:
+    if raw is None or raw.strip() == "":
+        return logging.INFO
+    level = logging.getLevelName(raw.strip().upper())
+    if not isinstance(level, int):
+        raise ConfigError(
+            f"CRAMP_BOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}."
+        )
+    return level
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
@@ -120,4 +151,6 @@ def load_settings(
         api_base_url=base_url,
         send_rate=parse_send_rate(env.get("CRAMP_BOT_SEND_RATE")),
         content_dir=Path(content_dir) if content_dir else None,
+        retention_days=parse_retention_days(env.get("CRAMP_BOT_RETENTION_DAYS")),
+        log_level=parse_log_level(env.get("CRAMP_BOT_LOG_LEVEL")),
     )

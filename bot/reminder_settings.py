@@ -283,9 +283,11 @@ class ReminderSettings:
     async def command(self, user_id: int, chat_id: int) -> Outcome:
         """/reminders: the current setting with buttons to change it (a pending typed step is
         dropped)."""
-        known = await self.storage.upsert_user(user_id, chat_id, self.clock.now())
-        if known.consented_at is None:
-            return Outcome(consent_first=True)
+        known = await self.storage.get_user(user_id)
+        if known is None or known.consented_at is None:
+            return Outcome(consent_first=True)  # nothing is stored before consent
+        if known.chat_id != chat_id:
+            known = await self.storage.upsert_user(user_id, chat_id, self.clock.now())
         if known.awaiting is not None:
             await self.storage.set_awaiting(known.user_id, None)
         return Outcome(status_screen(self.content, known, self.clock.now()), new_message=True)

@@ -486,6 +486,32 @@ class Storage:
         async with self._lock:
             await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    async def purge_inactive(
+        self, *, unconsented_before: datetime, blocked_before: datetime
+    ) -> int:
+        """Remove people who never consented (first seen before `unconsented_before`) or who
+        blocked the bot before `blocked_before` and never came back; how many were removed."""
+        who = (
+            "SELECT user_id FROM users WHERE (consented_at IS NULL AND created_at < ?) "
+            "OR (blocked_at IS NOT NULL AND blocked_at < ?)"
+        )
+        bounds = (_iso(unconsented_before), _iso(blocked_before))
+        async with self._transaction() as tx:
+            rows = list(await tx.execute_fetchall(who, bounds))
+            if not rows:
+                return 0
+            await tx.execute(f"DELETE FROM nudges WHERE user_id IN ({who})", bounds)
+            await tx.execute(f"DELETE FROM diary WHERE user_id IN ({who})", bounds)
+            await tx.execute(
+                "DELETE FROM answers WHERE assessment_id IN (SELECT id FROM assessments "
+                f"WHERE user_id IN ({who}))",
+                bounds,
+            )
+            await tx.execute(f"DELETE FROM assessments WHERE user_id IN ({who})", bounds)
+            await tx.execute(f"DELETE FROM users WHERE user_id IN ({who})", bounds)
+        await self.checkpoint()
+        return len(rows)
+
     async def count_user_rows(self, user_id: int) -> dict[str, int]:
         row = await self._fetch_one(
             "SELECT "

@@ -23,6 +23,7 @@ from handlers import (
     questionnaire,
     reminders,
     start,
+    upkeep,
 )
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
@@ -41,6 +42,7 @@ def _modules() -> list[ModuleType]:
         checkin,
         checkin_now,
         diary,
+        upkeep,
         fallback,
     ]
 

@@ -100,10 +100,13 @@ async def _consented(update: Update, context: Context) -> tuple[int, int] | None
     if user is None or chat is None:
         return None
     d = deps(context)
-    known = await d.storage.upsert_user(user.id, chat.id, d.clock.now())
-    if known.consented_at is None:
+    # Nothing is stored before consent: the row is made when the person agrees.
+    known = await d.storage.get_user(user.id)
+    if known is None or known.consented_at is None:
         await send_screen(context, chat.id, welcome_screen(context))
         return None
+    if known.chat_id != chat.id:
+        await d.storage.upsert_user(user.id, chat.id, d.clock.now())
     return user.id, chat.id
 
 
@@ -144,10 +147,10 @@ async def start_button(update: Update, context: Context) -> None:
         await answer_query(query, d.content.raw_text("stale.button"))
         return
     action = match.group(1)
-    known = await d.storage.upsert_user(user.id, chat.id, d.clock.now())
+    known = await d.storage.get_user(user.id)
     if action == "agree":
         await answer_query(query)
-        if known.consented_at is not None:
+        if known is not None and known.consented_at is not None:
             # A second tap on the welcome button: carry on where they are instead of restarting.
             if query.message is not None:
                 await edit_screen(
@@ -158,6 +161,7 @@ async def start_button(update: Update, context: Context) -> None:
                 )
             await offer_or_begin(context, user.id, chat.id)
             return
+        await d.storage.upsert_user(user.id, chat.id, d.clock.now())
         await d.storage.set_consent(user.id, d.clock.now())
         if query.message is not None:
             # Keep the disclaimer readable but take the button away.
@@ -166,7 +170,7 @@ async def start_button(update: Update, context: Context) -> None:
             )
         await begin_questionnaire(context, user.id, chat.id)
         return
-    if known.consented_at is None:
+    if known is None or known.consented_at is None:
         await answer_query(query, d.content.raw_text("start.consent_first"))
         await send_screen(context, chat.id, welcome_screen(context))
         return
