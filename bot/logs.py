@@ -6,6 +6,7 @@ import logging
 import sys
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LIBRARIES_THAT_QUOTE_PEOPLE = ("telegram", "aiosqlite", "asyncio", "hpack", "h11", "h2")
 
 
 class RedactingFormatter(logging.Formatter):
@@ -38,3 +39,7 @@ def setup_logging(*, token: str = "", level: int = logging.INFO) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # At DEBUG these print whole updates, Bot API parameters and SQL arguments: typed text,
+    # callback data and answers. DEBUG is for the bot's own lines; they stay at INFO.
+    for name in LIBRARIES_THAT_QUOTE_PEOPLE:
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
