@@ -125,6 +125,8 @@ def _general() -> dict[str, TextSpec]:
         ),
         **_texts(f, BUTTON, "delete.yes_button", "delete.no_button"),
         **_texts(f, MESSAGE, "group.private_only", "error.generic", "stale.updated"),
+        **_texts(f, MESSAGE, "error.busy"),
+        **_texts(f, POPUP, "error.busy_short"),
         **_texts(
             f,
             MESSAGE,

@@ -309,8 +309,10 @@ class Storage:
         self._identity: tuple[int, int] | None = None
 
     @classmethod
-    async def open(cls, path: str | Path) -> Storage:
-        """Open (creating the file, not its directory) and migrate the database."""
+    async def open(cls, path: str | Path, *, busy_timeout_ms: int = 5000) -> Storage:
+        """Open (creating the file, not its directory) and migrate the database. A write
+        lock held elsewhere is waited for up to `busy_timeout_ms`, then "database is locked"
+        is raised and the transaction never began."""
         path = Path(path)
         if path.is_dir():
             raise StorageError(f"cannot open the database {path}: it is a directory")
@@ -335,6 +337,7 @@ class Storage:
         db.row_factory = sqlite3.Row
         storage = cls(db, path)
         try:
+            await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms):d}")
             await storage._prepare()
             storage._identity = _file_identity(path)
         except BaseException as error:
@@ -351,7 +354,6 @@ class Storage:
         db = self._db
         # WAL: readers never wait for the writer; NORMAL is durable across process crashes
         # in WAL mode (only an OS crash can lose the last commits).
-        await db.execute("PRAGMA busy_timeout = 5000")
         await db.execute("PRAGMA journal_mode = WAL")
         await db.execute("PRAGMA synchronous = NORMAL")
         await db.execute("PRAGMA foreign_keys = ON")
