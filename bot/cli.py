@@ -46,7 +46,27 @@ def _parser() -> argparse.ArgumentParser:
     tryout.add_argument(
         "--files", type=Path, default=None, help="save files the bot sends (/export) here"
     )
+    backup = sub.add_parser(
+        "backup", help="copy the database (CRAMP_BOT_DB) to FILE, also while the bot runs"
+    )
+    backup.add_argument("file", type=Path, help="where to write the backup (a new file, 0600)")
+    backup.add_argument(
+        "--db", type=Path, default=None, help="the database to copy (default: CRAMP_BOT_DB)"
+    )
     return parser
+
+
+def backup_command(args: argparse.Namespace) -> int:
+    from bot.backup import BackupError, backup_database
+
+    try:
+        db = args.db or load_settings(need_token=False).db_path
+        size = backup_database(db, args.file)
+    except (ConfigError, BackupError) as error:
+        print(f"cramp-bot backup: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"backup of {db} written to {args.file} ({size:,} bytes, integrity check ok)")
+    return 0
 
 
 def check_database_path(path: Path) -> None:
@@ -177,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return run_command()
+    if args.command == "backup":
+        return backup_command(args)
     command = check_command if args.command == "check-content" else try_command
     try:
         return command(args)
