@@ -644,6 +644,7 @@ class BotApiEmulator:
             if self.keep_history:
                 self.calls.append((name, params))
             self.stats.calls[name] += 1
+            _require_utf8(params)
             self._take_fault(name)
             self._check_flood(name)
             result = await handler(params)
@@ -1055,6 +1056,11 @@ class BotApiEmulator:
         return data
 
     def _queue_update(self, body: Json, update_id: int | None = None) -> int:
+        # Telegram never hands out an update without content, or one that is not UTF-8 JSON;
+        # queued, it would fail every getUpdates answer and wedge the bot's polling forever.
+        if not body:
+            raise ApiError(400, "Bad Request: the update is empty")
+        _require_utf8(body)
         if update_id is None:
             update_id = self._next_update_id
         self._next_update_id = max(self._next_update_id, update_id + 1)
@@ -1093,6 +1099,14 @@ class BotApiEmulator:
 # ---------------------------------------------------------------------- parameter decoding
 # Form-encoded calls carry every value as text; JSON calls carry native values. Telegram
 # accepts both, so each reader takes either.
+
+
+def _require_utf8(value: Any) -> None:
+    """Telegram's answer to a string that is not valid UTF-8 (a lone surrogate)."""
+    try:
+        json.dumps(value, ensure_ascii=False, default=repr).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "Bad Request: strings must be encoded in UTF-8") from None
 
 
 def _utf16_len(text: str) -> int:
