@@ -113,7 +113,8 @@ def _general() -> dict[str, TextSpec]:
             "start.abandoned",
         ),
         **_texts(f, BUTTON, "start.agree_button", "start.continue_button", "start.restart_button"),
-        **_texts(f, MESSAGE, "help.text", "privacy.text"),
+        **_texts(f, MESSAGE, "help.text"),
+        **_texts(f, MESSAGE, "privacy.text", given=("days",)),
         **_texts(
             f,
             MESSAGE,

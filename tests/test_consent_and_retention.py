@@ -127,3 +127,12 @@ async def test_database_replaced_is_noticed(tmp_path: Path) -> None:
         assert "replaced" in (await upkeep.minute() or "")
     finally:
         await storage.close()
+
+
+async def test_privacy_explains_retention(world: World) -> None:
+    alex = world.person()
+    await alex.send("/privacy")
+    text = alex.last_text()
+    assert f"{world.deps.settings.retention_days} days" in text
+    assert "nothing before you agree" in text
+    assert await world.storage.get_user(1001) is None
