@@ -12,7 +12,9 @@ Printed at the end:
   acknowledged answers lost   a press the bot answered (no "out of date" notice) whose
                               answer is not in the person's finished questionnaire
   doubled                     questionnaires with answers beyond the one that finished
-  could not resume            people who never reached their result
+  could not resume            people left on a screen they cannot answer from (the
+                              questionnaire "was updated", or no buttons); people still
+                              answering when time was up are counted apart
   check-ins never / twice     people due a check-in who got none / more than one; "never"
                               is only allowed for sends in flight at a kill (the claim is
                               committed before the send, so such a morning is lost, not sent
@@ -246,6 +248,12 @@ async def soak(args: argparse.Namespace) -> list[list[object]]:
         with_answers = [a for a in assessments if any(s[0] == a.id for s in stored)]
         doubled += max(0, len(with_answers) - 1)
     await storage.close()
+    unfinished = sum(1 for p in people if not p.finished)
+    stuck = 0
+    for person in people:
+        last = newest_keyboard(emulator, person.user_id)
+        if not person.finished and (last is None or choose(last) is None):
+            stuck += 1
     checkins = [
         sum(1 for m in emulator.messages(p.user_id) if CHECKIN_MARK in m.text) for p in people
     ]
@@ -261,7 +269,8 @@ async def soak(args: argparse.Namespace) -> list[list[object]]:
         ["acknowledged answers", sum(len(p.acknowledged) for p in people)],
         ["acknowledged answers lost", lost],
         ["doubled questionnaires", doubled],
-        ["could not resume", sum(1 for p in people if not p.finished)],
+        ["could not resume (shown 'updated' or stuck)", stuck],
+        ["unfinished when time was up (still moving)", unfinished - stuck],
         ["check-ins never", sum(1 for c in checkins if c == 0)],
         ["check-ins twice or more", sum(1 for c in checkins if c > 1)],
         ["integrity_check", integrity],
