@@ -20,14 +20,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app import Deps, build_application, running
 from bot.clock import MovableClock
 from bot.config import Settings
-from bot.content import load_content
+from bot.content.load import load_content
+from bot.diary.dispatcher import ReminderDispatcher
 from bot.fakeapi.emulator import BotApiEmulator, HistoryEvent
 from bot.fakeapi.http import FakeBotApiServer
-from bot.reminders import ReminderDispatcher
 from bot.storage import Storage
+from bot.wiring.app import build_application, running
+from bot.wiring.deps import Deps
 
 AnyApp = Any  # Application[...] with six type parameters; the benchmarks never look inside
 

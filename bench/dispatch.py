@@ -32,7 +32,7 @@ from bench.common import (
     quiet_logs,
     table,
 )
-from bot.reminders import TickReport
+from bot.diary.dispatcher import TickReport
 
 # 07:00 in Berlin (CET, +1) on a Wednesday; the users' slot is this minute.
 SLOT = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)

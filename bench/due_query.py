@@ -33,7 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench.common import load_now, machine, peak_rss_mib, percentile, rss_mib, table
-from bot.schedule import next_local_occurrence, parse_local_time
+from bot.diary.schedule import next_local_occurrence, parse_local_time
 from bot.storage import Storage
 
 ZONES = (

@@ -174,7 +174,7 @@ class ReplyTrouble:
     failed: list[str] = field(default_factory=list)  # errors that reached the error handler
 
     def install(self, app: AnyApp) -> None:
-        retry_log = logging.getLogger("bot.retry_after")
+        retry_log = logging.getLogger("bot.wiring.retry_after")
         retry_log.addFilter(self._count_retry)
 
         async def count_error(update: object, context: Context) -> None:

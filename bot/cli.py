@@ -8,7 +8,6 @@ import contextlib
 import logging
 import os
 import signal
-import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,35 +70,24 @@ def backup_command(args: argparse.Namespace) -> int:
 
 def check_database_path(path: Path) -> None:
     """Fail early, in one line, when the database cannot be created or opened."""
-    if path.is_dir():
-        raise ConfigError(f"CRAMP_BOT_DB points to a directory, not a file: {path}")
-    if not path.parent.exists():
-        raise ConfigError(f"CRAMP_BOT_DB: the folder {path.parent} does not exist.")
-    from bot.storage import create_private
+    from bot.storage import StorageError, probe_database
 
     try:
-        # Made private before SQLite touches it: the file will hold health data.
-        create_private(path)
-        connection = sqlite3.connect(path)
-        try:
-            connection.execute("PRAGMA user_version").fetchone()
-        finally:
-            connection.close()
-    except (sqlite3.Error, OSError) as error:
-        raise ConfigError(
-            f"CRAMP_BOT_DB: cannot open {path} as an SQLite database ({error})."
-        ) from None
+        probe_database(path)
+    except StorageError as error:
+        raise ConfigError(f"CRAMP_BOT_DB: {error}") from None
 
 
 async def _serve(settings: Settings) -> int:
     from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 
-    from bot.app import Deps, build_application, running
     from bot.clock import SystemClock
-    from bot.content import ContentError, load_content
-    from bot.retry_after import retry_seconds
+    from bot.content.load import load_content
+    from bot.content.model import ContentError
     from bot.storage import Storage, StorageError
-    from handlers.upkeep import STOP_KEY
+    from bot.wiring.app import build_application, running
+    from bot.wiring.deps import Deps
+    from bot.wiring.retry_after import retry_seconds
 
     try:
         content = load_content(settings.content_dir)
@@ -129,7 +117,7 @@ async def _serve(settings: Settings) -> int:
             # A fresh Application per attempt: a half-started one must not register its
             # hooks and jobs twice.
             deps = Deps(settings, content, storage, SystemClock())
-            deps.extras[STOP_KEY] = stop_with
+            deps.stop_with = stop_with
             application = build_application(deps)
             try:
                 async with running(application, poll_timeout=10):
@@ -179,13 +167,13 @@ def run_command() -> int:
 
 
 def check_command(args: argparse.Namespace) -> int:
-    from bot.check import run_check
+    from bot.authoring.check import run_check
 
     return run_check(args.content, out=sys.stdout, diagram=args.diagram, simulate=args.simulate)
 
 
 def try_command(args: argparse.Namespace) -> int:
-    from bot.tryout import run_try
+    from bot.tryout.run import run_try
 
     return run_try(db=args.db, now=args.now, script=args.script, files=args.files)
 

@@ -197,10 +197,6 @@ def _iso(moment: datetime) -> str:
     return _utc(moment).isoformat(timespec="microseconds")
 
 
-def _iso_or_none(moment: datetime | None) -> str | None:
-    return None if moment is None else _iso(moment)
-
-
 def _from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
@@ -301,6 +297,36 @@ def _file_identity(path: Path) -> tuple[int, int]:
 # --- the store ---------------------------------------------------------------------------------
 
 
+def probe_database(path: Path) -> None:
+    """Fail early, in one line, when the database cannot be created or opened.
+
+    Synchronous on purpose: when aiosqlite's connect fails, its worker thread can outlive the
+    event loop and fail later, far from the cause. `cramp-bot run` calls it before anything
+    starts; Storage.open calls it again.
+    """
+    if path.is_dir():
+        raise StorageError(f"cannot open the database {path}: it is a directory")
+    if not path.parent.is_dir():
+        raise StorageError(
+            f"cannot open the database {path}: the directory {path.parent} does not exist"
+        )
+    try:
+        # Made private before SQLite touches it: the file will hold health data.
+        create_private(path)
+    except OSError as error:
+        raise StorageError(f"cannot create the database {path}: {error.strerror}") from error
+    try:
+        connection = sqlite3.connect(path)
+    except sqlite3.Error as error:
+        raise StorageError(f"cannot open the database {path}: {error}") from error
+    try:
+        connection.execute("PRAGMA user_version").fetchone()
+    except sqlite3.Error as error:
+        raise StorageError(f"cannot use the database {path}: {error}") from error
+    finally:
+        connection.close()
+
+
 class Storage:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
@@ -314,22 +340,7 @@ class Storage:
         lock held elsewhere is waited for up to `busy_timeout_ms`, then "database is locked"
         is raised and the transaction never began."""
         path = Path(path)
-        if path.is_dir():
-            raise StorageError(f"cannot open the database {path}: it is a directory")
-        if not path.parent.is_dir():
-            raise StorageError(
-                f"cannot open the database {path}: the directory {path.parent} does not exist"
-            )
-        try:
-            create_private(path)
-        except OSError as error:
-            raise StorageError(f"cannot create the database {path}: {error.strerror}") from error
-        # Probe synchronously first: when aiosqlite's connect fails, its worker thread can
-        # outlive the event loop and fail later, far from the cause.
-        try:
-            sqlite3.connect(path).close()
-        except sqlite3.Error as error:
-            raise StorageError(f"cannot open the database {path}: {error}") from error
+        probe_database(path)
         try:
             db = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as error:

@@ -12,8 +12,8 @@ from typing import Any
 from telegram.ext import Application
 
 from handlers import (
+    account,
     checkin,
-    checkin_now,
     diary,
     edits,
     errors,
@@ -22,7 +22,6 @@ from handlers import (
     members,
     questionnaire,
     reminders,
-    start,
     upkeep,
 )
 
@@ -35,13 +34,12 @@ def _modules() -> list[ModuleType]:
         errors,
         groups,
         edits,
-        start,
+        account,
         questionnaire,
         members,
         reminders,
         checkin,
-        checkin_now,
-        diary,
+            diary,
         upkeep,
         fallback,
     ]

@@ -14,18 +14,27 @@ from typing import Any
 
 import httpx
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import CallbackQueryHandler, JobQueue
+from telegram.ext import CallbackQueryHandler, CommandHandler, JobQueue
 
-from bot.app import Deps, get_deps
-from bot.checkin_flow import CheckinFlow, user_zone
-from bot.content import Content
-from bot.reminder_settings import ReminderSettings
-from bot.reminders import ReminderDispatcher, SendFn, SendOutcome, SendResult
-from bot.retry_after import NO_RETRY, RetryAfterLimiter, retry_seconds
+from bot.content.model import Content
+from bot.diary.checkin_now import open_checkin
+from bot.diary.dispatcher import ReminderDispatcher, SendFn, SendOutcome, SendResult
+from bot.diary.flow import CheckinFlow
+from bot.diary.reminders import ReminderSettings
 from bot.storage import User
-from handlers.common import AnyApp, Context, answer_query, deps, edit_screen, markup
+from bot.wiring.deps import Deps, get_deps
+from bot.wiring.retry_after import NO_RETRY, RetryAfterLimiter, retry_seconds
+from handlers.account import welcome_screen
+from handlers.common import (
+    AnyApp,
+    Context,
+    answer_query,
+    deps,
+    edit_screen,
+    markup,
+    send_screen,
+)
 
 __all__ = [
     "JOB_NAME",
@@ -35,9 +44,7 @@ __all__ = [
     "on_startup",
     "register",
     "reminder_tick",
-    "resume_after_unblock",
     "texts_of",
-    "user_zone",  # where handlers and tests have always found it; it lives in the core now
 ]
 
 log = logging.getLogger(__name__)
@@ -95,9 +102,7 @@ def make_sender(application: AnyApp) -> SendFn:
             message = await application.bot.send_message(
                 user.chat_id,
                 screen.text,
-                parse_mode=ParseMode.HTML,
                 reply_markup=markup(screen),
-                disable_web_page_preview=True,
                 rate_limit_args=NO_RETRY,
             )
         except Forbidden:
@@ -141,19 +146,14 @@ async def reminder_tick(context: Context) -> None:
         )  # fmt: skip
 
 
-async def resume_after_unblock(context: Context, user_id: int) -> None:
-    """A person who unblocked the bot and had reminders on gets them back from next morning."""
-    d = deps(context)
-    await ReminderSettings(d.content, d.storage, d.clock).resume(user_id)
-
-
 async def on_startup(application: AnyApp) -> None:
     """The dispatcher, and ONE repeating job for everybody (no job per user)."""
     d = get_deps(application)
     d.dispatcher = ReminderDispatcher(
         d.storage, d.clock, make_sender(application), rate_per_second=d.settings.send_rate
     )
-    application.bot_data["on_unblocked"] = resume_after_unblock
+    # A person who unblocked the bot and had reminders on gets them back from next morning.
+    d.on_unblocked = ReminderSettings(d.content, d.storage, d.clock).resume
     limiter = application.bot.rate_limiter
     if isinstance(limiter, RetryAfterLimiter):
         limiter.on_interactive_send = d.dispatcher.note_interactive_send
@@ -227,5 +227,21 @@ async def checkin_button(update: Update, context: Context) -> None:
         await edit_screen(context, chat.id, pressed, outcome.screen)
 
 
+async def checkin_command(update: Update, context: Context) -> None:
+    """/checkin: this morning's check-in now, in a new message."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    flow = checkin_flow(deps(context))
+    opened = await open_checkin(flow, user.id)
+    if opened.consent_first or opened.screen is None:
+        await send_screen(context, chat.id, welcome_screen(context))
+        return
+    sent = await send_screen(context, chat.id, opened.screen)
+    if opened.is_checkin and opened.night is not None:
+        await flow.record_sent(user.id, opened.night, sent.message_id)
+
+
 def register(application: AnyApp) -> None:
+    application.add_handler(CommandHandler("checkin", checkin_command))
     application.add_handler(CallbackQueryHandler(checkin_button, pattern=r"^d1:"))

@@ -7,16 +7,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot.app import Deps, get_deps
 from bot.ui import Screen
+from bot.wiring.deps import Context, Deps, get_deps
 
 log = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
+
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 TextHook = Callable[[Update, Context], Awaitable[bool]]
 TEXT_HOOKS_KEY = "text_hooks"
@@ -67,9 +67,7 @@ async def send_screen(context: Context, chat_id: int, screen: Screen) -> Message
     return await context.bot.send_message(
         chat_id,
         screen.text,
-        parse_mode=ParseMode.HTML,
         reply_markup=markup(screen),
-        disable_web_page_preview=True,
     )
 
 
@@ -80,9 +78,7 @@ async def edit_screen(context: Context, chat_id: int, message_id: int, screen: S
             screen.text,
             chat_id=chat_id,
             message_id=message_id,
-            parse_mode=ParseMode.HTML,
             reply_markup=markup(screen),
-            disable_web_page_preview=True,
         )
     except BadRequest as error:
         if _is(error, "message is not modified"):
@@ -109,9 +105,7 @@ async def reply_text(update: Update, context: Context, text: str) -> None:
     if chat is None:
         return
     try:
-        await context.bot.send_message(
-            chat.id, text, parse_mode=ParseMode.HTML, disable_web_page_preview=True
-        )
+        await context.bot.send_message(chat.id, text)
     except Forbidden:
         log.info("could not reply: the user blocked the bot")
 

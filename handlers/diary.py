@@ -10,9 +10,9 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler
 
-from bot.checkin_flow import user_zone
-from bot.diary import history_view, insights_view
-from bot.export import ANSWERED, diary_csv, everything_json, night_status
+from bot.diary.export import ANSWERED, diary_csv, everything_json, night_status
+from bot.diary.flow import user_zone
+from bot.diary.rules import history_view, insights_view
 from bot.storage import User
 from handlers.checkin import texts_of
 from handlers.common import AnyApp, Context, deps, reply_text
@@ -72,6 +72,7 @@ async def export_command(update: Update, context: Context) -> None:
             document=diary_csv(answered),
             filename=CSV_NAME,
             caption=d.content.raw_text("export.caption.csv"),
+            parse_mode=None,  # captions are plain text, unlike every message
         )
     user_row: dict[str, Any] = dataclasses.asdict(known)
     user_row.pop("awaiting", None)  # a passing conversation state, not data about them
@@ -84,6 +85,7 @@ async def export_command(update: Update, context: Context) -> None:
         document=document,
         filename=JSON_NAME,
         caption=d.content.raw_text("export.caption.everything"),
+        parse_mode=None,
     )
     if not answered:
         key = "export.no_answered_nights" if nights else "export.no_diary"

@@ -7,8 +7,8 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.checkin_flow import SKIPPED
-from bot.reminder_settings import AWAIT_TIME, AWAIT_ZONE
+from bot.diary.flow import SKIPPED
+from bot.diary.reminders import Awaiting
 from handlers.common import (
     TEXT_HOOKS_KEY,
     AnyApp,
@@ -36,10 +36,12 @@ async def other_message(update: Update, context: Context) -> None:
         return
     d = deps(context)
     known = await d.storage.get_user(user.id)
-    awaiting = known.awaiting if known is not None and known.consented_at else None
-    if awaiting == AWAIT_TIME:
+    awaiting = (
+        Awaiting.decode(known.awaiting) if known is not None and known.consented_at else None
+    )
+    if awaiting is not None and awaiting.what == "time":
         key = "hint.type_time"  # a sticker or photo while a typed time is awaited
-    elif awaiting is not None and awaiting.startswith(AWAIT_ZONE):
+    elif awaiting is not None:
         key = "hint.type_zone"
     elif await d.storage.get_open_assessment(user.id) is not None:
         key = "hint.use_buttons"

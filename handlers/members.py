@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import ChatMember, Update
+from telegram.constants import ChatType
 from telegram.ext import ChatMemberHandler
 
 from handlers.common import AnyApp, Context, deps, reply_text
@@ -16,12 +17,12 @@ async def my_chat_member(update: Update, context: Context) -> None:
     change = update.my_chat_member
     if change is None:
         return
-    if change.chat.type in ("group", "supergroup"):
+    if change.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
         joined = change.new_chat_member.status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR)
         if joined and change.old_chat_member.status in _GONE:
             await reply_text(update, context, deps(context).content.text("group.private_only"))
         return
-    if change.chat.type != "private":
+    if change.chat.type != ChatType.PRIVATE:
         return
     d = deps(context)
     user_id = change.chat.id
@@ -32,9 +33,8 @@ async def my_chat_member(update: Update, context: Context) -> None:
         await d.storage.mark_blocked(user_id, now)
     else:
         await d.storage.mark_unblocked(user_id, now)
-        resume = context.application.bot_data.get("on_unblocked")
-        if resume is not None:
-            await resume(context, user_id)
+        if d.on_unblocked is not None:
+            await d.on_unblocked(user_id)
 
 
 def register(application: AnyApp) -> None:

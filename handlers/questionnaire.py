@@ -5,15 +5,15 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
+from bot.questionnaire.callbacks import PATTERN
+from handlers.account import questionnaire, retire_message
 from handlers.common import (
     AnyApp,
     Context,
     answer_query,
-    deps,
     edit_screen,
     send_screen,
 )
-from handlers.start import questionnaire, retire_message
 
 
 async def question_button(update: Update, context: Context) -> None:
@@ -22,7 +22,6 @@ async def question_button(update: Update, context: Context) -> None:
     user, chat = update.effective_user, update.effective_chat
     if query is None or user is None or chat is None or query.data is None:
         return
-    d = deps(context)
     pressed = query.message.message_id if query.message is not None else None
     # No consent check here: an assessment only exists after consent, and a press on
     # anything else is stale or someone else's, which press() answers.
@@ -35,20 +34,20 @@ async def question_button(update: Update, context: Context) -> None:
             return
         # The message was deleted: carry on in a fresh one.
         sent = await send_screen(context, chat.id, outcome.screen)
-        current = await d.storage.get_open_assessment(user.id)
+        current = await questionnaire(context).open(user.id)
         if current is not None:
-            await d.storage.set_message_id(current.id, sent.message_id)
+            await questionnaire(context).shown_in(current.id, sent.message_id)
         return
     if outcome.assessment_id is None:
         return
     # A button of another message: the questionnaire may be far up the chat, so it moves
     # down to where the person is looking, and the message it leaves loses its buttons.
-    current = await d.storage.get_assessment(outcome.assessment_id)
+    current = await questionnaire(context).get(outcome.assessment_id)
     sent = await send_screen(context, chat.id, outcome.screen)
-    await d.storage.set_message_id(outcome.assessment_id, sent.message_id)
+    await questionnaire(context).shown_in(outcome.assessment_id, sent.message_id)
     if current is not None:
         await retire_message(context, chat.id, current.message_id, "start.moved")
 
 
 def register(application: AnyApp) -> None:
-    application.add_handler(CallbackQueryHandler(question_button, pattern=r"^q1:"))
+    application.add_handler(CallbackQueryHandler(question_button, pattern=PATTERN))

@@ -10,7 +10,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.reminder_settings import Outcome, ReminderSettings, parse_reminder_data
+from bot.diary.reminders import Outcome, ReminderSettings, parse_reminder_data
+from handlers.account import welcome_screen
 from handlers.common import (
     AnyApp,
     Context,
@@ -21,7 +22,6 @@ from handlers.common import (
     reply_text,
     send_screen,
 )
-from handlers.start import welcome_screen
 
 __all__ = [
     "parse_reminder_data",  # where tests have always found it; it lives in the core now

@@ -5,26 +5,22 @@ it (exit code 1 in `cramp-bot run`) rather than writing into a file nobody will 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
-from bot.app import get_deps
 from bot.upkeep import Upkeep
-from handlers.common import AnyApp, Context, deps
+from bot.wiring.deps import Context, get_deps
+from handlers.common import AnyApp, deps
 
 log = logging.getLogger(__name__)
 
 JOB_NAME = "upkeep"
 TICK_SECONDS = 60
-# In Deps.extras: called with an exit code when the bot must stop (set by `cramp-bot run`).
-STOP_KEY = "stop_with"
 
 
 async def upkeep_tick(context: Context) -> None:
     d = deps(context)
-    upkeep = d.extras.get(JOB_NAME)
-    if not isinstance(upkeep, Upkeep):
+    if d.upkeep is None:
         return
-    fatal = await upkeep.minute()
+    fatal = await d.upkeep.minute()
     if fatal is None:
         return
     log.error(
@@ -34,14 +30,13 @@ async def upkeep_tick(context: Context) -> None:
     )
     if context.job is not None:
         context.job.schedule_removal()
-    stop: Callable[[int], None] | None = d.extras.get(STOP_KEY)
-    if stop is not None:
-        stop(1)
+    if d.stop_with is not None:
+        d.stop_with(1)
 
 
 async def on_startup(application: AnyApp) -> None:
     d = get_deps(application)
-    d.extras[JOB_NAME] = Upkeep(d.storage, d.clock, retention_days=d.settings.retention_days)
+    d.upkeep = Upkeep(d.storage, d.clock, retention_days=d.settings.retention_days)
     queue = application.job_queue
     if queue is None:  # pragma: no cover - APScheduler is a dependency
         return

@@ -6,23 +6,20 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.app import Deps, build_application, running
 from bot.clock import MovableClock
 from bot.config import Settings
-from bot.content import Content, load_content
+from bot.content.model import Content
 from bot.fakeapi.emulator import BotApiEmulator
 from bot.fakeapi.http import FakeBotApiServer
 from bot.storage import Storage
-from tests.harness import TelegramUser
-
-START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+from bot.wiring.app import build_application, running
+from bot.wiring.deps import Deps
+from tests.harness import START, World, real_content
 
 # As in production (bot.cli.main): durations from python-telegram-bot come as timedelta.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -49,29 +46,7 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def content() -> Content:
-    return load_content()
-
-
-@dataclass
-class World:
-    """A running bot and everything around it, as one test sees it."""
-
-    emulator: BotApiEmulator
-    server: FakeBotApiServer
-    storage: Storage
-    clock: MovableClock
-    deps: Deps
-    app: Any
-    errors: list[BaseException]
-
-    def idle(self) -> bool:
-        return bool(
-            self.app.update_queue.empty()
-            and self.app.update_processor.current_concurrent_updates == 0
-        )
-
-    def person(self, user_id: int = 1001, **kwargs: Any) -> TelegramUser:
-        return TelegramUser(self.emulator, user_id, idle_check=self.idle, **kwargs)
+    return real_content()
 
 
 WorldFactory = Callable[..., Any]

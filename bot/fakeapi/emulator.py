@@ -32,6 +32,7 @@ from bot.fakeapi.markup import (
     decode_reply_markup,
     format_text,
 )
+from bot.ui import MAX_CALLBACK_ANSWER
 
 DEFAULT_TOKEN = "1234567890:AAFakeBotApiTokenForTestsOnly_0123456"
 NOT_MODIFIED = (
@@ -44,7 +45,7 @@ CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is "
     "running"
 )
-MAX_ANSWER_TEXT = 200
+MAX_ANSWER_TEXT = MAX_CALLBACK_ANSWER
 # Telegram's default when allowed_updates is empty: everything except these.
 _NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 _CHAT_ACTIONS = frozenset(

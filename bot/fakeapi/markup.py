@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bot.ui import MAX_CALLBACK_DATA, MAX_CAPTION, MAX_MESSAGE
+
 SUPPORTED_TAGS = frozenset(
     {
         "a",
@@ -51,9 +53,10 @@ _ASCII_LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 _NAME_TOKEN = _ASCII_LETTERS | frozenset(b"0123456789.-")
 
-MAX_TEXT_LENGTH = 4096
-MAX_CAPTION_LENGTH = 1024
-MAX_CALLBACK_DATA_BYTES = 64
+# Telegram's limits, from the bot's one table of them.
+MAX_TEXT_LENGTH = MAX_MESSAGE
+MAX_CAPTION_LENGTH = MAX_CAPTION
+MAX_CALLBACK_DATA_BYTES = MAX_CALLBACK_DATA
 MAX_BUTTONS = 100
 
 
