@@ -105,8 +105,9 @@ def choose(message: SentMessage) -> str | None:
     labels = message.button_labels
     if "☐ Calves" in labels:
         return "☐ Calves"
-    if "☑ Calves" in labels and "Done" in labels:
-        return "Done"
+    done = [label for label in labels if label.startswith("Done")]
+    if "☑ Calves" in labels and done:
+        return done[0]
     if "I understand, let's start" in labels:
         return "I understand, let's start"
     for wanted in PREFERENCES:
@@ -216,6 +217,15 @@ async def soak(args: argparse.Namespace) -> list[list[object]]:
         done.set()
         await kills
         questionnaire_kills = bot.kills
+        unfinished = sum(1 for p in people if not p.finished)
+        stuck = 0
+        for person in people:
+            last = newest_keyboard(emulator, person.user_id)
+            if not person.finished and (last is None or choose(last) is None):
+                stuck += 1
+                shown = "no message" if last is None else last.text.splitlines()[0][:60]
+                labels = [] if last is None else last.button_labels
+                print(f"stuck: user {person.user_id} on {shown!r} {labels}", file=sys.stderr)
 
         # Phase 2: everyone's check-in falls due within the next minutes, under kills.
         storage = await Storage.open(db)
@@ -248,12 +258,6 @@ async def soak(args: argparse.Namespace) -> list[list[object]]:
         with_answers = [a for a in assessments if any(s[0] == a.id for s in stored)]
         doubled += max(0, len(with_answers) - 1)
     await storage.close()
-    unfinished = sum(1 for p in people if not p.finished)
-    stuck = 0
-    for person in people:
-        last = newest_keyboard(emulator, person.user_id)
-        if not person.finished and (last is None or choose(last) is None):
-            stuck += 1
     checkins = [
         sum(1 for m in emulator.messages(p.user_id) if CHECKIN_MARK in m.text) for p in people
     ]
