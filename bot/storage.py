@@ -528,13 +528,14 @@ class Storage:
     async def count_user_rows(self, user_id: int) -> dict[str, int]:
         row = await self._fetch_one(
             "SELECT "
-            "(SELECT count(*) FROM users WHERE user_id = ?1) AS users, "
-            "(SELECT count(*) FROM assessments WHERE user_id = ?1) AS assessments, "
+            "(SELECT count(*) FROM users WHERE user_id = ?) AS users, "
+            "(SELECT count(*) FROM assessments WHERE user_id = ?) AS assessments, "
             "(SELECT count(*) FROM answers WHERE assessment_id IN "
-            "  (SELECT id FROM assessments WHERE user_id = ?1)) AS answers, "
-            "(SELECT count(*) FROM diary WHERE user_id = ?1) AS diary, "
-            "(SELECT count(*) FROM nudges WHERE user_id = ?1) AS nudges",
-            (user_id,),
+            "  (SELECT id FROM assessments WHERE user_id = ?)) AS answers, "
+            "(SELECT count(*) FROM diary WHERE user_id = ?) AS diary, "
+            "(SELECT count(*) FROM nudges WHERE user_id = ?) AS nudges",
+            # Plain ? five times: Python 3.12+ warns about ?1 bound from a sequence.
+            (user_id,) * 5,
         )
         assert row is not None
         tables = ("users", "assessments", "answers", "diary", "nudges")
