@@ -17,6 +17,7 @@ DEFAULT_DB = "./cramp-bot.db"
 DEFAULT_SEND_RATE = 25.0
 # Days after which a person who blocked the bot and never came back is removed.
 DEFAULT_RETENTION_DAYS = 365
+DEFAULT_LISTEN = ("127.0.0.1", 8443)
 
 # Telegram tokens look like "123456789:AA...": a numeric bot id, a colon, a 35-ish char secret.
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
@@ -40,12 +41,19 @@ class Settings:
     content_dir: Path | None = None
     retention_days: int = DEFAULT_RETENTION_DAYS
     log_level: int = logging.INFO
+    admins: frozenset[int] = frozenset()
+    webhook_url: str | None = None  # set: updates come by webhook instead of long polling
+    listen: tuple[str, int] = DEFAULT_LISTEN
+    webhook_secret: str | None = None  # None: a fresh one is made at every start
 
     def __repr__(self) -> str:
-        # The token must never reach a log line, not even through a repr in a traceback.
+        # The token and the webhook secret must never reach a log line, not even through a
+        # repr in a traceback.
         return (
             f"Settings(token='***', db_path={str(self.db_path)!r}, "
-            f"api_base_url={self.api_base_url!r}, send_rate={self.send_rate!r})"
+            f"api_base_url={self.api_base_url!r}, send_rate={self.send_rate!r}, "
+            f"admins={sorted(self.admins)!r}, webhook_url={self.webhook_url!r}, "
+            f"listen={self.listen!r}, webhook_secret={'***' if self.webhook_secret else None})"
         )
 
 
@@ -130,6 +138,61 @@ def parse_log_level(raw: str | None) -> int:
     return level
 
 
+def parse_admins(raw: str | None) -> frozenset[int]:
+    """CRAMP_BOT_ADMINS: Telegram user ids, separated by commas or spaces."""
+    if raw is None:
+        return frozenset()
+    admins: set[int] = set()
+    for part in re.split(r"[\s,]+", raw.strip()):
+        if not part:
+            continue
+        if not re.fullmatch(r"[1-9]\d{0,15}", part):
+            raise ConfigError(
+                "CRAMP_BOT_ADMINS must be Telegram user ids separated by commas "
+                f"(e.g. 123456789,987654321), got {part!r}."
+            )
+        admins.add(int(part))
+    return frozenset(admins)
+
+
+def parse_listen(raw: str | None) -> tuple[str, int]:
+    """CRAMP_BOT_LISTEN: host:port of the webhook server ([::1]:8443 for IPv6)."""
+    if raw is None or raw.strip() == "":
+        return DEFAULT_LISTEN
+    host, sep, port_text = raw.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(
+            f"CRAMP_BOT_LISTEN must be host:port such as 127.0.0.1:8443, got {raw!r}."
+        )
+    return host, int(port_text)
+
+
+def parse_webhook_url(raw: str | None) -> str | None:
+    if raw is None or raw.strip() == "":
+        return None
+    url = raw.strip()
+    # Telegram delivers webhooks over HTTPS only; http is allowed for a local Bot API server.
+    if not url.startswith(("https://", "http://")) or len(url) > 2048:
+        raise ConfigError(
+            "CRAMP_BOT_WEBHOOK_URL must be the public https:// address of the bot, "
+            f"e.g. https://bot.example.org/telegram (got {url!r})."
+        )
+    return url
+
+
+def parse_webhook_secret(raw: str | None) -> str | None:
+    if raw is None or raw == "":
+        return None
+    # Telegram's rule for secret_token: 1-256 characters, only A-Z, a-z, 0-9, _ and -.
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", raw):
+        raise ConfigError(
+            "CRAMP_BOT_WEBHOOK_SECRET may hold only letters, digits, _ and - "
+            "(1 to 256 characters); leave it unset to have one made at every start."
+        )
+    return raw
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
@@ -153,4 +216,8 @@ def load_settings(
         content_dir=Path(content_dir) if content_dir else None,
         retention_days=parse_retention_days(env.get("CRAMP_BOT_RETENTION_DAYS")),
         log_level=parse_log_level(env.get("CRAMP_BOT_LOG_LEVEL")),
+        admins=parse_admins(env.get("CRAMP_BOT_ADMINS")),
+        webhook_url=parse_webhook_url(env.get("CRAMP_BOT_WEBHOOK_URL")),
+        listen=parse_listen(env.get("CRAMP_BOT_LISTEN")),
+        webhook_secret=parse_webhook_secret(env.get("CRAMP_BOT_WEBHOOK_SECRET")),
     )

@@ -19,6 +19,9 @@ Migration 2 adds users.awaiting: which typed input the bot waits for from this p
 reminder time, a time zone), or NULL. A row rather than memory, so "7:30" typed after a restart
 is still understood.
 
+Migration 3 adds `service`, key/value facts about the running bot rather than about a person:
+`tick` is when the once-a-minute job last finished, read by `cramp-bot health` and /healthz.
+
 Every foreign key cascades on delete. Times are aware UTC datetimes in the API and UTC ISO-8601
 text in the file, except `next_reminder_at` and `reminder_slot_at`: integer UTC epoch seconds, so
 the once-a-minute "who is due" query is a range scan of a small integer index, fast at a million
@@ -42,20 +45,23 @@ import json
 import math
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import aiosqlite
 
 __all__ = [
+    "SERVICE_TABLES",
     "Assessment",
     "DiaryEntry",
     "Storage",
     "StorageError",
+    "UsageCounts",
     "User",
 ]
 
@@ -104,6 +110,28 @@ class DiaryEntry:
     recorded_at: datetime
     updated_at: datetime
     checkin_message_id: int | None
+
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class UsageCounts:
+    """Aggregate counts for the operator (`cramp-bot stats`, /stats); nothing about one person.
+
+    Windows end at `now`: `finished_7d`/`finished_30d` count questionnaires finished in the last
+    7/30 days, `levels_30d` their urgency levels; check-ins count nights of the last 30 days."""
+
+    people: int
+    consented: int
+    blocked: int
+    reminders_on: int
+    finished_7d: int
+    finished_30d: int
+    levels_30d: dict[str, int]
+    checkins_sent_30d: int
+    checkins_answered_30d: int
+    checkins_skipped_30d: int
 
 
 # Each migration is applied in one transaction together with its PRAGMA user_version bump.
@@ -164,8 +192,12 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX nudges_user_reason ON nudges (user_id, reason, sent_at)",
     ),
     ("ALTER TABLE users ADD COLUMN awaiting TEXT",),
+    # Facts about the running service, not about people: the minute tick's heartbeat.
+    ("CREATE TABLE service (key TEXT PRIMARY KEY, value TEXT NOT NULL)",),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
+# Tables with nothing about any person in them: /delete and count_user_rows pass them by.
+SERVICE_TABLES = frozenset({"service"})
 
 _USER_COLUMNS = (
     "user_id, chat_id, created_at, consented_at, timezone, reminder_time, reminders_on, "
@@ -361,6 +393,34 @@ class Storage:
             raise
         return storage
 
+    @classmethod
+    async def open_readonly(cls, path: str | Path) -> Storage:
+        """Open an existing database without writing to it or migrating it, for the operator's
+        commands that run beside the bot (`cramp-bot health`, `cramp-bot stats`)."""
+        path = Path(path)
+        if not path.is_file():
+            raise StorageError(f"there is no database at {path}")
+        uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+        try:
+            db = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot open the database {path}: {error}") from error
+        db.row_factory = sqlite3.Row
+        try:
+            await db.execute("PRAGMA busy_timeout = 2000")
+            rows = list(await db.execute_fetchall("PRAGMA user_version"))
+            version = int(rows[0][0])
+        except sqlite3.Error as error:
+            await db.close()
+            raise StorageError(f"cannot read the database {path}: {error}") from error
+        if version != SCHEMA_VERSION:
+            await db.close()
+            raise StorageError(
+                f"the database {path} has schema version {version}, this cramp-bot expects "
+                f"{SCHEMA_VERSION}; start the bot (it migrates at start) or use a matching version"
+            )
+        return cls(db, path)
+
     async def _prepare(self) -> None:
         db = self._db
         # WAL: readers never wait for the writer; NORMAL is durable across process crashes
@@ -437,6 +497,35 @@ class Storage:
                     await self._db.execute("ROLLBACK")
                 raise
             await self._db.execute("COMMIT")
+
+    async def _in_one_trip(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run `work` as one transaction (BEGIN IMMEDIATE ... COMMIT, rolled back if it raises)
+        in a single trip to the database thread.
+
+        Each awaited aiosqlite call is a hand-off to its thread and back (70-100 µs, more on a
+        busy event loop), and `_transaction` holds the lock across all of them; on the path of
+        every button press that adds up. aiosqlite has no public call for "run this function
+        on the connection's thread", so this uses the one its own execute() is built on. The
+        press tests run through it, so a change in aiosqlite shows there at once. Work that
+        is already queued finishes even if the awaiting task is cancelled, and the next
+        statement waits behind it on the same thread, so the lock's guarantee holds."""
+        db = self._db
+
+        def transaction() -> _T:
+            connection: sqlite3.Connection = db._conn
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(connection)
+            except BaseException:
+                with suppress(sqlite3.Error):
+                    connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            return result
+
+        async with self._lock:
+            done: _T = await db._execute(transaction)
+            return done
 
     async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:
@@ -579,6 +668,27 @@ class Storage:
         )
         return None if row is None else _assessment(row)
 
+    async def get_press_state(
+        self, assessment_id: int
+    ) -> tuple[Assessment, dict[str, tuple[str, ...]]] | None:
+        """An assessment and its answers (ordered as get_answers orders them) in one query:
+        what every button press is checked against. None if there is no such assessment."""
+        rows = await self._fetch(
+            f"SELECT {_ASSESSMENT_COLUMNS}, answers.question_id AS answer_question, "
+            "answers.value AS answer_value FROM assessments "
+            "LEFT JOIN answers ON answers.assessment_id = assessments.id "
+            "WHERE assessments.id = ? ORDER BY answers.answered_at, answers.question_id",
+            (assessment_id,),
+        )
+        if not rows:
+            return None
+        answers = {
+            row["answer_question"]: tuple(json.loads(row["answer_value"]))
+            for row in rows
+            if row["answer_question"] is not None
+        }
+        return _assessment(rows[0]), answers
+
     async def set_message_id(self, assessment_id: int, message_id: int) -> None:
         async with self._transaction() as tx:
             await tx.execute(
@@ -594,25 +704,29 @@ class Storage:
         *,
         current_question: str | None,
     ) -> bool:
-        """Upsert one answer and move current_question, in one transaction.
+        """Upsert one answer and move current_question, in one transaction (one trip).
 
         Only an open assessment takes answers: returns False (and changes nothing) otherwise,
         so a late duplicate can never alter a finished result.
         """
-        async with self._transaction() as tx:
-            cursor = await tx.execute(
+        answer = (assessment_id, question_id, _json(list(value)), _iso(now))
+
+        def write(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
                 "UPDATE assessments SET current_question = ? WHERE id = ? AND status = 'open'",
                 (current_question, assessment_id),
             )
             if cursor.rowcount != 1:
                 return False
-            await tx.execute(
+            db.execute(
                 "INSERT INTO answers (assessment_id, question_id, value, answered_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (assessment_id, question_id) "
                 "DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at",
-                (assessment_id, question_id, _json(list(value)), _iso(now)),
+                answer,
             )
-        return True
+            return True
+
+        return await self._in_one_trip(write)
 
     async def set_current_question(self, assessment_id: int, question_id: str) -> None:
         async with self._transaction() as tx:
@@ -821,27 +935,32 @@ class Storage:
         someone else moved it first (another dispatcher, a settings change).
 
         The night's diary row is created in the same commit, so the buttons of a check-in
-        that went out just before a crash (its message id never stored) still work."""
-        async with self._transaction() as tx:
-            cursor = await tx.execute(
+        that went out just before a crash (its message id never stored) still work. One trip
+        to the database thread: it runs for every check-in of a busy morning, next to presses
+        that wait for the same connection."""
+        moved = (
+            _epoch(new_next_at),
+            _epoch(new_slot_at),
+            night.isoformat(),
+            user_id,
+            _epoch(expected_next_at),
+        )
+        row = (user_id, night.isoformat(), _iso(now), _iso(now), None)
+
+        def claim(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
                 "UPDATE users SET next_reminder_at = ?, reminder_slot_at = ?, "
                 "last_checkin_night = ?, paused_until = NULL "
                 "WHERE user_id = ? AND next_reminder_at = ? "
                 "AND reminders_on = 1 AND blocked_at IS NULL",
-                (
-                    _epoch(new_next_at),
-                    _epoch(new_slot_at),
-                    night.isoformat(),
-                    user_id,
-                    _epoch(expected_next_at),
-                ),
+                moved,
             )
             if cursor.rowcount != 1:
                 return False
-            await tx.execute(
-                _NEW_NIGHT + "NOTHING", (user_id, night.isoformat(), _iso(now), _iso(now), None)
-            )
+            db.execute(_NEW_NIGHT + "NOTHING", row)
             return True
+
+        return await self._in_one_trip(claim)
 
     async def retry_reminder(
         self,
@@ -995,12 +1114,13 @@ class Storage:
         """The check-in message of a night just went out: presses must come from it. One
         statement, as it runs for every check-in of a busy morning; the row is normally there
         already (made with the claim), else it is made now."""
-        async with self._transaction() as tx:
-            # updated_at stays: it is the time of the last answer, which /export shows.
-            await tx.execute(
-                _NEW_NIGHT + "UPDATE SET checkin_message_id = excluded.checkin_message_id",
-                (user_id, night.isoformat(), _iso(now), _iso(now), message_id),
+        row = (user_id, night.isoformat(), _iso(now), _iso(now), message_id)
+        # updated_at stays: it is the time of the last answer, which /export shows.
+        await self._in_one_trip(
+            lambda db: db.execute(
+                _NEW_NIGHT + "UPDATE SET checkin_message_id = excluded.checkin_message_id", row
             )
+        )
 
     async def record_nudge(self, user_id: int, reason: str, now: datetime) -> None:
         async with self._transaction() as tx:
@@ -1025,3 +1145,70 @@ class Storage:
             (user_id,),
         )
         return [{"reason": row["reason"], "sent_at": _from_iso(row["sent_at"])} for row in rows]
+
+    # --- the running service (not about people) -------------------------------------------------
+
+    async def record_tick(self, now: datetime) -> None:
+        """The minute job's heartbeat; also proves the database still takes writes."""
+        async with self._transaction() as tx:
+            await tx.execute(
+                "INSERT INTO service (key, value) VALUES ('tick', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (_iso(now),),
+            )
+
+    async def last_tick(self) -> datetime | None:
+        row = await self._fetch_one("SELECT value FROM service WHERE key = 'tick'")
+        return None if row is None else _from_iso(row["value"])
+
+    async def usage_counts(self, now: datetime) -> UsageCounts:
+        """Counts only: no row of a person leaves this method."""
+        week, month = _iso(now - timedelta(days=7)), _iso(now - timedelta(days=30))
+        first_night = (now - timedelta(days=30)).date().isoformat()
+        async with self._lock:
+            db = self._db
+            people = next(
+                iter(
+                    await db.execute_fetchall(
+                        "SELECT count(*), count(consented_at), count(blocked_at), "
+                        "coalesce(sum(reminders_on), 0) FROM users"
+                    )
+                )
+            )
+            finished = next(
+                iter(
+                    await db.execute_fetchall(
+                        "SELECT count(*) FILTER (WHERE finished_at >= ?), count(*) "
+                        "FROM assessments WHERE status = 'finished' AND finished_at >= ?",
+                        (week, month),
+                    )
+                )
+            )
+            levels = await db.execute_fetchall(
+                "SELECT coalesce(level, ''), count(*) FROM assessments "
+                "WHERE status = 'finished' AND finished_at >= ? GROUP BY 1",
+                (month,),
+            )
+            checkins = next(
+                iter(
+                    await db.execute_fetchall(
+                        "SELECT count(checkin_message_id), "
+                        "count(*) FILTER (WHERE complete = 1), "
+                        "count(*) FILTER (WHERE json_extract(answers, '$.skipped') = 1) "
+                        "FROM diary WHERE night >= ?",
+                        (first_night,),
+                    )
+                )
+            )
+        return UsageCounts(
+            people=int(people[0]),
+            consented=int(people[1]),
+            blocked=int(people[2]),
+            reminders_on=int(people[3]),
+            finished_7d=int(finished[0]),
+            finished_30d=int(finished[1]),
+            levels_30d={str(row[0]): int(row[1]) for row in levels},
+            checkins_sent_30d=int(checkins[0]),
+            checkins_answered_30d=int(checkins[1]),
+            checkins_skipped_30d=int(checkins[2]),
+        )

@@ -13,6 +13,7 @@ from telegram.ext import Application
 
 from handlers import (
     account,
+    chart,
     checkin,
     diary,
     edits,
@@ -20,6 +21,7 @@ from handlers import (
     fallback,
     groups,
     members,
+    operator,
     questionnaire,
     reminders,
     upkeep,
@@ -39,7 +41,9 @@ def _modules() -> list[ModuleType]:
         members,
         reminders,
         checkin,
-            diary,
+        diary,
+        chart,
+        operator,
         upkeep,
         fallback,
     ]

@@ -14,6 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.account.callbacks import DELETE_PATTERN, START_PATTERN, DeletePress, StartPress
 from bot.account.flow import Account
+from bot.logs import event
 from bot.questionnaire.flow import Questionnaire
 from bot.ui import Screen
 from handlers.common import (
@@ -52,7 +53,7 @@ async def retire_message(context: Context, chat_id: int, message_id: int | None,
     try:
         await edit_screen(context, chat_id, message_id, Screen(deps(context).content.text(key)))
     except TelegramError as error:  # the live questionnaire is already shown; this is tidying
-        log.warning("could not retire an old questionnaire message: %s", type(error).__name__)
+        event(log, "retire_failed", level=logging.WARNING, error=type(error).__name__)
 
 
 async def begin_questionnaire(context: Context, user_id: int, chat_id: int) -> None:

@@ -22,6 +22,8 @@ from bot.diary.checkin_now import open_checkin
 from bot.diary.dispatcher import ReminderDispatcher, SendFn, SendOutcome, SendResult
 from bot.diary.flow import CheckinFlow
 from bot.diary.reminders import ReminderSettings
+from bot.logs import event
+from bot.operator.health import heartbeat
 from bot.storage import User
 from bot.wiring.deps import Deps, get_deps
 from bot.wiring.retry_after import NO_RETRY, RetryAfterLimiter, retry_seconds
@@ -112,23 +114,43 @@ def make_sender(application: AnyApp) -> SendFn:
         except BadRequest as error:
             if "chat not found" in str(error.message).lower():
                 return SendOutcome(SendResult.BLOCKED)
-            log.warning("check-in for user %s refused: %s", user.user_id, error.message)
+            event(
+                log,
+                "checkin_refused",
+                level=logging.WARNING,
+                user=user.user_id,
+                error=error.message,
+            )
             return SendOutcome(SendResult.FAILED)
         except TelegramError as error:  # TimedOut, NetworkError, 5xx
             if may_have_arrived(error):
-                log.warning(
-                    "check-in for user %s: no answer (%s); taken as delivered, not sent again",
-                    user.user_id,
-                    type(error).__name__,
+                event(
+                    log,
+                    "checkin_send_uncertain",
+                    level=logging.WARNING,
+                    user=user.user_id,
+                    error=type(error).__name__,
                 )
                 return SendOutcome(SendResult.UNCERTAIN)
-            log.warning("check-in for user %s failed: %s", user.user_id, type(error).__name__)
+            event(
+                log,
+                "checkin_send_error",
+                level=logging.WARNING,
+                user=user.user_id,
+                error=type(error).__name__,
+            )
             return SendOutcome(SendResult.FAILED)
         try:
             await flow.record_sent(user.user_id, night, message.message_id)
         except Exception:
             # The message is out: reporting a failure now would send it a second time.
-            log.exception("could not store the check-in message of user %s", user.user_id)
+            event(
+                log,
+                "checkin_store_failed",
+                level=logging.ERROR,
+                exc_info=True,
+                user=user.user_id,
+            )
         return SendOutcome(SendResult.SENT, message_id=message.message_id)
 
     return send
@@ -139,10 +161,13 @@ async def reminder_tick(context: Context) -> None:
     if dispatcher is None:
         return
     report = await dispatcher.tick()
+    d = deps(context)
+    await heartbeat(d.storage, d.clock.now())
     if report.sent or report.blocked or report.retried or report.failed or report.skipped:
-        log.info(
-            "reminders: sent %d, blocked %d, retried %d, failed %d, skipped %d",
-            report.sent, report.blocked, report.retried, report.failed, report.skipped,
+        event(
+            log, "reminder_tick",
+            sent=report.sent, blocked=report.blocked, retried=report.retried,
+            failed=report.failed, skipped=report.skipped,
         )  # fmt: skip
 
 
@@ -159,7 +184,7 @@ async def on_startup(application: AnyApp) -> None:
         limiter.on_interactive_send = d.dispatcher.note_interactive_send
     queue = application.job_queue
     if queue is None:  # pragma: no cover - APScheduler is a dependency
-        log.error("no job queue (is python-telegram-bot[job-queue] installed?): no reminders")
+        event(log, "no_job_queue", level=logging.ERROR)
         return
     for old in queue.get_jobs_by_name(JOB_NAME):
         old.schedule_removal()
@@ -195,7 +220,7 @@ def revive_stalled_tick(queue: JobQueue[Any], now: datetime) -> bool:
     for job in queue.get_jobs_by_name(JOB_NAME):
         due = job.next_t
         if due is not None and due - now > timedelta(seconds=2 * TICK_SECONDS):
-            log.warning("the system clock went back; running the reminder job now")
+            event(log, "clock_went_back", level=logging.WARNING)
             job.job.modify(next_run_time=now)
             return True
     return False
@@ -208,7 +233,7 @@ async def watch_clock(queue: JobQueue[Any]) -> None:
         try:
             revive_stalled_tick(queue, datetime.now(UTC))
         except Exception:  # the watch must outlive any one hiccup of the scheduler
-            log.exception("checking the reminder job failed")
+            event(log, "clock_watch_failed", level=logging.ERROR, exc_info=True)
 
 
 # --- presses ------------------------------------------------------------------------------------

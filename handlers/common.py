@@ -11,6 +11,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import Application
 
+from bot.logs import event
 from bot.ui import Screen
 from bot.wiring.deps import Context, Deps, get_deps
 
@@ -58,9 +59,9 @@ async def answer_query(
         await query.answer(text=text, show_alert=alert)
     except BadRequest as error:
         if not (_is(error, "query is too old") or _is(error, "query id is invalid")):
-            log.warning("answering a button press failed: %s", error.message)
+            event(log, "answer_failed", level=logging.WARNING, error=error.message)
     except NetworkError as error:
-        log.warning("answering a button press failed: %s", type(error).__name__)
+        event(log, "answer_failed", level=logging.WARNING, error=type(error).__name__)
 
 
 async def send_screen(context: Context, chat_id: int, screen: Screen) -> Message:
@@ -107,7 +108,7 @@ async def reply_text(update: Update, context: Context, text: str) -> None:
     try:
         await context.bot.send_message(chat.id, text)
     except Forbidden:
-        log.info("could not reply: the user blocked the bot")
+        event(log, "reply_blocked", chat=chat.id)
 
 
 def add_text_hook(application: AnyApp, hook: TextHook) -> None:

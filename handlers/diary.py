@@ -12,13 +12,16 @@ from telegram.ext import CommandHandler
 
 from bot.diary.export import ANSWERED, diary_csv, everything_json, night_status
 from bot.diary.flow import user_zone
+from bot.diary.report_pdf import PageTexts, last_questionnaire, make_report
 from bot.diary.rules import history_view, insights_view
 from bot.storage import User
+from handlers.chart import not_yet_line, renderer, send_chart
 from handlers.checkin import texts_of
 from handlers.common import AnyApp, Context, deps, reply_text
 
 CSV_NAME = "cramp-diary.csv"
 JSON_NAME = "cramp-bot-data.json"
+REPORT_NAME = "cramp-report.pdf"
 
 
 def _today(user: User | None, context: Context) -> date:
@@ -34,7 +37,14 @@ async def history_command(update: Update, context: Context) -> None:
     known = await d.storage.get_user(user.id)
     entries = await d.storage.list_diary(user.id) if known is not None else []
     text = history_view(entries, _today(known, context), texts=texts_of(d))
+    later = not_yet_line(list(entries), known, context, texts_of(d))
+    if later is not None:
+        text = f"{text}\n\n{later}"
     await reply_text(update, context, text)
+    chat = update.effective_chat
+    if later is None and chat is not None:
+        # After the strip, which stays: it comes at once and a screen reader can read it.
+        await send_chart(context, chat.id, list(entries), known)
 
 
 async def insights_command(update: Update, context: Context) -> None:
@@ -87,6 +97,23 @@ async def export_command(update: Update, context: Context) -> None:
         caption=d.content.raw_text("export.caption.everything"),
         parse_mode=None,
     )
+    questionnaire = last_questionnaire(d.content, assessments, answers, user_zone(known))
+    if answered or questionnaire is not None:
+        report = await renderer(context).run(
+            make_report,
+            PageTexts.of(d.content),
+            entries=nights,
+            nudges=nudges,
+            questionnaire=questionnaire,
+            today=_today(known, context),
+            zone=user_zone(known),
+        )
+        await context.bot.send_document(
+            chat.id,
+            document=report,
+            filename=REPORT_NAME,
+            caption=d.content.raw_text("export.caption.report"),
+        )
     if not answered:
         key = "export.no_answered_nights" if nights else "export.no_diary"
         await reply_text(update, context, d.content.text(key))

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.logs import event
 from handlers.common import AnyApp, Context, deps, reply_text
 
 log = logging.getLogger("cramp_bot.errors")
 
 
-def describe(update: object) -> str:
+def describe(update: object) -> dict[str, Any]:
     """Only the kind of update and ids: never texts, answers or callback data."""
     if not isinstance(update, Update):
-        return "no update"
+        return {"update": None}
     kind = "callback" if update.callback_query else "message" if update.message else "other"
-    user = update.effective_user.id if update.effective_user else "-"
-    return f"update {update.update_id} ({kind}) from user {user}"
+    user = update.effective_user.id if update.effective_user else None
+    return {"update": update.update_id, "kind": kind, "user": user}
 
 
 def is_busy(error: object) -> bool:
@@ -55,9 +57,22 @@ async def on_error(update: object, context: Context) -> None:
                 log.warning("could not send the busy notice for %s", describe(update))
         return
     if isinstance(error, (TimedOut, NetworkError, RetryAfter, Forbidden)):
-        log.warning("telegram call failed for %s: %s", describe(update), type(error).__name__)
+        event(
+            log,
+            "telegram_error",
+            level=logging.WARNING,
+            **describe(update),
+            error=type(error).__name__,
+        )
     else:
-        log.error("unhandled %s for %s", type(error).__name__, describe(update), exc_info=error)
+        event(
+            log,
+            "handler_error",
+            level=logging.ERROR,
+            exc_info=error,
+            **describe(update),
+            error=type(error).__name__,
+        )
     if (
         isinstance(update, Update)
         and update.effective_chat is not None
@@ -67,7 +82,7 @@ async def on_error(update: object, context: Context) -> None:
         try:
             await reply_text(update, context, deps(context).content.text("error.generic"))
         except Exception:  # the apology itself must never raise again
-            log.warning("could not send the error notice for %s", describe(update))
+            event(log, "error_notice_failed", level=logging.WARNING, **describe(update))
 
 
 def register(application: AnyApp) -> None:

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
+from bot.logs import event
 from handlers.common import AnyApp, Context, answer_query, deps, is_private, reply_text
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ async def group_message(update: Update, context: Context) -> None:
         if text and text.startswith("/") and _addressed_to_us(text, context.bot.username):
             await reply_text(update, context, deps(context).content.text("group.private_only"))
     except TelegramError as error:
-        log.warning("could not answer in a group: %s", type(error).__name__)
+        event(log, "group_reply_failed", level=logging.WARNING, error=type(error).__name__)
     finally:
         raise ApplicationHandlerStop
 

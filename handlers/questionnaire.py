@@ -1,6 +1,9 @@
-"""Questionnaire button presses: answer first, then edit the one questionnaire message."""
+"""Questionnaire button presses: the answer is stored, then the press is answered and the one
+questionnaire message edited."""
 
 from __future__ import annotations
+
+import asyncio
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
@@ -26,11 +29,25 @@ async def question_button(update: Update, context: Context) -> None:
     # No consent check here: an assessment only exists after consent, and a press on
     # anything else is stale or someone else's, which press() answers.
     outcome = await questionnaire(context).press(user.id, query.data, pressed)
-    await answer_query(query, outcome.notice, alert=outcome.alert)
+    # press() has committed what the press changed, so it may be acknowledged now.
+    answer = answer_query(query, outcome.notice, alert=outcome.alert)
     if outcome.screen is None:
+        await answer
         return
     if outcome.edit_pressed and pressed is not None:
-        if await edit_screen(context, chat.id, pressed, outcome.screen):
+        # Stopping the spinner and showing the next screen in the same message do not depend
+        # on each other, and the person sees them as one: both calls go out together, which
+        # saves a round trip per press.
+        # Both finish before an error of either goes on, the answer's first, as when they ran
+        # one after the other.
+        answered, edited = await asyncio.gather(
+            answer, edit_screen(context, chat.id, pressed, outcome.screen), return_exceptions=True
+        )
+        if isinstance(answered, BaseException):
+            raise answered
+        if isinstance(edited, BaseException):
+            raise edited
+        if edited:
             return
         # The message was deleted: carry on in a fresh one.
         sent = await send_screen(context, chat.id, outcome.screen)
@@ -38,6 +55,7 @@ async def question_button(update: Update, context: Context) -> None:
         if current is not None:
             await questionnaire(context).shown_in(current.id, sent.message_id)
         return
+    await answer
     if outcome.assessment_id is None:
         return
     # A button of another message: the questionnaire may be far up the chat, so it moves

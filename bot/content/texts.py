@@ -20,7 +20,7 @@ from typing import Any
 from bot.content.model import DIARY_FILE, SELF_CARE, TEXT_FILE
 from bot.content.reader import Problems, Reader
 from bot.diary.checkin import STEPS, TOGGLES
-from bot.diary.rules import CRAMP_COUNTS, FACTORS, LEVELS, LONGEST, TWITCH
+from bot.diary.rules import CRAMP_COUNTS, FACTORS, LEVELS, LONGEST, TWITCH, WARNING_LEVELS
 from bot.diary.timezones import REGIONS
 from bot.ui import (
     COMMANDS,
@@ -31,6 +31,10 @@ from bot.ui import (
     MAX_MESSAGE,
 )
 
+MAX_PICTURE_LABEL = 40  # at the chart's type size, a legend row of this fits 1080 px
+MAX_REPORT_LINE = 600
+CHART_LEGEND = ("cramps", "woke", "long", "none", "gap")
+
 TEXT_KEY_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 
 # How a text reaches Telegram decides its limit and how it is counted: messages go out as HTML
@@ -39,7 +43,9 @@ MESSAGE = "message"
 BUTTON = "button"
 POPUP = "popup"  # a callback-query answer (toast or alert)
 COMMAND = "command"  # a command description in the menu (setMyCommands)
-CAPTION = "caption"  # a file's caption
+CAPTION = "caption"  # a file's or a photo's caption
+PICTURE = "picture"  # drawn in the /history chart: short, or it runs out of the picture
+REPORT = "report"  # a line of the PDF report: plain text, wrapped on the page
 
 _LIMITS = {
     MESSAGE: (MAX_MESSAGE, "a message"),
@@ -47,6 +53,8 @@ _LIMITS = {
     POPUP: (MAX_CALLBACK_ANSWER, "a button answer"),
     COMMAND: (MAX_COMMAND_DESCRIPTION, "a command description"),
     CAPTION: (MAX_CAPTION, "a file caption"),
+    PICTURE: (MAX_PICTURE_LABEL, "a label in the chart"),
+    REPORT: (MAX_REPORT_LINE, "a line of the PDF report"),
 }
 
 
@@ -228,6 +236,64 @@ def _diary() -> dict[str, TextSpec]:
             *(f"history.trend.{way}" for way in ("better", "worse", "same")),
             given=("recent", "before"),
         ),
+        # --- /history: the chart
+        **_texts(f, PICTURE, "chart.axis", *(f"chart.legend.{k}" for k in CHART_LEGEND)),
+        **_texts(f, PICTURE, "chart.title", given=("days",)),
+        "chart.legend.factor": TextSpec(
+            f, PICTURE, frozenset({"factor"}), filled_from="checkin.factor."
+        ),
+        **_texts(f, CAPTION, "chart.caption", given=("cramp_nights", "days", "woken")),
+        **_texts(f, CAPTION, "chart.caption.recorded", given=("recorded",)),
+        **_texts(f, CAPTION, "chart.caption.long", given=("count",)),
+        **_texts(f, CAPTION, "chart.caption.factor", given=("factor", "count")),
+        **_texts(f, BUTTON, "chart.button.days", given=("days",)),
+        "chart.button.shaded": TextSpec(
+            f, BUTTON, frozenset({"label"}), filled_from="checkin.factor."
+        ),
+        **_texts(f, MESSAGE, "chart.later", given=("more", "needed")),
+        **_texts(f, MESSAGE, "chart.later.date", given=("date",)),
+        **_texts(f, MESSAGE, "chart.later.reminders"),
+        **_texts(f, POPUP, "chart.stale"),
+        # --- /export: the PDF report for the doctor
+        **_texts(f, CAPTION, "export.caption.report"),
+        **_texts(
+            f,
+            REPORT,
+            "report.title",
+            "report.name",
+            "report.section.nights",
+            "report.no_diary",
+            "report.longest.none",
+            "report.section.warnings",
+            "report.warnings.none",
+            "report.section.questionnaire",
+            "report.questionnaire.none",
+            "report.causes",
+            "report.causes.none",
+            "report.answers",
+            "report.section.about",
+            "report.disclaimer",
+            *(f"report.level.{level}" for level in LEVELS),
+            *(f"report.reason.{reason}" for reason in WARNING_LEVELS),
+        ),
+        **_texts(f, REPORT, "report.made", given=("date",)),
+        **_texts(f, REPORT, "report.period", given=("first", "last", "days")),
+        **_texts(f, REPORT, "report.recorded", given=("count", "days")),
+        **_texts(
+            f,
+            REPORT,
+            "report.cramp_nights",
+            "report.woken",
+            "report.long",
+            "report.twitch",
+            "report.warnings.earlier",
+            given=("count",),
+        ),
+        **_texts(f, REPORT, "report.longest", given=("value",)),
+        **_texts(f, REPORT, "report.warning", given=("date", "level", "what")),
+        **_texts(f, REPORT, "report.questionnaire.when", given=("date", "level")),
+        **_texts(f, REPORT, "report.cause", given=("name", "evidence")),
+        **_texts(f, REPORT, "report.cause.bare", given=("name",)),
         # --- /insights
         **_texts(f, MESSAGE, "insights.title", "insights.empty", "insights.chance"),
         **_texts(

@@ -30,6 +30,7 @@ from bot.diary.schedule import (
     next_local_occurrence,
     parse_local_time,
 )
+from bot.logs import event
 from bot.storage import Storage, User
 
 # A missed check-in still goes out if it is within this long of the person's morning time.
@@ -160,7 +161,7 @@ class ReminderDispatcher:
             return await work
         except Exception:
             # One user's trouble (a database hiccup) must not stop everybody else's morning.
-            log.exception("reminder for user %s failed", user.user_id)
+            event(log, "checkin_error", level=logging.ERROR, exc_info=True, user=user.user_id)
             report.failed += 1
             return None
 
@@ -172,7 +173,7 @@ class ReminderDispatcher:
         slot = user.reminder_slot_at or expected
         settings = _settings(user)
         if settings is None:
-            log.warning("user %s has reminders on without a valid time or zone", user.user_id)
+            event(log, "checkin_settings_invalid", level=logging.WARNING, user=user.user_id)
             await self._storage.reminders_off(user.user_id)
             report.failed += 1
             return None
@@ -191,6 +192,7 @@ class ReminderDispatcher:
                 expected_next_at=expected,
             )
             report.skipped += 1
+            event(log, "checkin_skipped_late", user=user.user_id)
             return None
         night = local_night_for(slot, tz)
         return _Claim(user, night, slot, next_local_occurrence(local, tz, slot), expected)
@@ -212,6 +214,12 @@ class ReminderDispatcher:
             report.lost_claims += 1
             return
         outcome = await self._send_paced(user, claim.night, report)
+        event(
+            log,
+            f"checkin_{outcome.result.name.lower()}",
+            user=user.user_id,
+            night=claim.night.isoformat(),
+        )
         if outcome.result is SendResult.SENT:
             report.sent += 1
         elif outcome.result is SendResult.BLOCKED:
@@ -276,7 +284,9 @@ class ReminderDispatcher:
         try:
             return await self._send(user, night)
         except Exception:
-            log.exception("sending the check-in to user %s raised", user.user_id)
+            event(
+                log, "checkin_send_raised", level=logging.ERROR, exc_info=True, user=user.user_id
+            )
             return SendOutcome(SendResult.FAILED)
 
 

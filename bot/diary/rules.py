@@ -36,6 +36,16 @@ NO_FACTOR = "none"  # the exclusive "none of these" toggle; never counted as a f
 
 # The urgency ladder of the questionnaire, low to high: a diary warning speaks the same levels.
 LEVELS: tuple[str, ...] = tuple(sorted(LEVEL_RANKS, key=LEVEL_RANKS.__getitem__))
+# Every warning reason the diary can give, with its urgency (the PDF report names them too).
+WARNING_LEVELS: Mapping[str, str] = {
+    "dark_urine": "emergency",
+    "cramp_now": "urgent",
+    "long_cramp": "see_doctor",
+    "frequent_cramps": "see_doctor",
+    "long_twitching": "see_doctor",
+    "weakness": "see_doctor",
+    "new_medicine": "see_doctor",
+}
 ALWAYS_SHOWN_LEVELS = frozenset({"urgent", "emergency"})
 
 HISTORY_NIGHTS = 30
@@ -153,7 +163,8 @@ def _with_cramp_answer(entries: Iterable[DiaryRecord]) -> list[DiaryRecord]:
 # --- warning signs ------------------------------------------------------------------------------
 
 
-def _warning(texts: Texts, reason: str, level: str, key: str, **values: Any) -> DiaryWarning:
+def _warning(texts: Texts, reason: str, key: str, **values: Any) -> DiaryWarning:
+    level = WARNING_LEVELS[reason]
     heading = texts.text(f"diary.level.{level}")
     body = texts.text(key, **values)
     return DiaryWarning(reason=reason, level=level, text=f"<b>{heading}</b>\n{body}", body=body)
@@ -164,9 +175,9 @@ def immediate_warnings(answers: Mapping[str, Any], *, texts: Texts) -> list[Diar
     these even if the caller passed no warnings)."""
     found = []
     if answers.get("urine") is True:
-        found.append(_warning(texts, "dark_urine", "emergency", "diary.warn.dark_urine"))
+        found.append(_warning(texts, "dark_urine", "diary.warn.dark_urine"))
     if answers.get("now") is True:
-        found.append(_warning(texts, "cramp_now", "urgent", "diary.warn.cramp_now"))
+        found.append(_warning(texts, "cramp_now", "diary.warn.cramp_now"))
     return found
 
 
@@ -181,7 +192,7 @@ def warnings_for(
     # A cramp still going on is urgent (immediate_warnings); "see a doctor in the next days"
     # under it would only blur that.
     if tonight.get("longest") == "gt10" and had_cramps(tonight) and tonight.get("now") is not True:
-        found.append(_warning(texts, "long_cramp", "see_doctor", "diary.warn.long_cramp"))
+        found.append(_warning(texts, "long_cramp", "diary.warn.long_cramp"))
 
     recorded = _with_cramp_answer(history)
     if len(recorded) >= FREQUENT_MIN_RECORDED:
@@ -192,7 +203,6 @@ def warnings_for(
                 _warning(
                     texts,
                     "frequent_cramps",
-                    "see_doctor",
                     "diary.warn.frequent",
                     cramp_nights=cramp_nights,
                     nights=len(window),
@@ -208,7 +218,6 @@ def warnings_for(
                 _warning(
                     texts,
                     "long_twitching",
-                    "see_doctor",
                     "diary.warn.twitch",
                     days=len(twitch_days),
                     first=short_date(first),
@@ -217,9 +226,9 @@ def warnings_for(
             )
 
     if tonight.get("weak") is True:
-        found.append(_warning(texts, "weakness", "see_doctor", "diary.warn.weakness"))
+        found.append(_warning(texts, "weakness", "diary.warn.weakness"))
     if had_cramps(tonight) and "newmed" in factors_of(tonight):
-        found.append(_warning(texts, "new_medicine", "see_doctor", "diary.warn.new_medicine"))
+        found.append(_warning(texts, "new_medicine", "diary.warn.new_medicine"))
 
     found.sort(key=lambda w: LEVELS.index(w.level), reverse=True)  # stable: rule order kept
     return found

@@ -3,8 +3,11 @@
 `BotApiEmulator.call(method, params)` answers like api.telegram.org: the same JSON shapes, the
 same error codes and the same error texts for the mistakes a bot makes in practice (identical
 edits, broken HTML, over-long texts, bad callback data, double callback answers, deleted
-messages, blocked users, flood limits). Tests, `cramp-bot try` and the benchmarks drive the
-other side: people send texts and press buttons, and every send and edit is recorded.
+messages, blocked users, flood limits). Photos (sendPhoto, editMessageMedia with a photo) are
+checked for what Telegram checks on an upload: a readable PNG or JPEG, 10 MB, width + height at
+most 10,000, sides at most 20:1, a caption of at most 1024 characters. Tests, `cramp-bot try`
+and the benchmarks drive the other side: people send texts and press buttons, and every send
+and edit is recorded.
 
 No sockets here: bot/fakeapi/http.py serves this over real HTTP and bot/fakeapi/inprocess.py
 plugs it into python-telegram-bot directly. Everything runs on one event loop, so the state
@@ -18,6 +21,7 @@ import bisect
 import contextlib
 import json
 import random
+import re
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
@@ -66,7 +70,15 @@ _CHAT_ACTIONS = frozenset(
 
 Json = dict[str, Any]
 EventKind = Literal[
-    "sent", "edited", "deleted", "document", "answered", "user_message", "user_edit", "user_press"
+    "sent",
+    "edited",
+    "deleted",
+    "document",
+    "photo",
+    "answered",
+    "user_message",
+    "user_edit",
+    "user_press",
 ]
 NetworkErrorMode = Literal["before", "after"]
 
@@ -113,12 +125,47 @@ class SentDocument:
 
 
 @dataclass
+class SentPhoto:
+    """A photo as the bot uploaded it (Telegram would also keep smaller copies)."""
+
+    chat_id: int
+    message_id: int
+    data: bytes
+    width: int
+    height: int
+    file_id: str
+    file_name: str = ""
+
+
+# Telegram's limits for a photo sent by upload (sendPhoto, InputMediaPhoto).
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_SIDES = 10_000  # width + height
+MAX_PHOTO_RATIO = 20
+NO_MEDIA = "Bad Request: there is no media in the message to edit"
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or JPEG, read from its header; None for anything else."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24 and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(b"\xff\xd8"):
+        at = 2
+        while at + 9 < len(data) and data[at] == 0xFF:
+            marker, length = data[at + 1], int.from_bytes(data[at + 2 : at + 4], "big")
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height = int.from_bytes(data[at + 5 : at + 7], "big")
+                return int.from_bytes(data[at + 7 : at + 9], "big"), height
+            at += 2 + length
+    return None
+
+
+@dataclass
 class SentMessage:
     """A message in a chat, as it is now (after edits).
 
     `text` is what the person sees (HTML parsed, entities decoded, trimmed), like Telegram's
-    Message.text; `html` is the text parameter exactly as the bot sent it. For a document,
-    `text` is its visible caption.
+    Message.text; `html` is the text parameter exactly as the bot sent it. For a document or
+    a photo, `text` is its visible caption.
     """
 
     chat_id: int
@@ -134,6 +181,7 @@ class SentMessage:
     edit_date: int | None = None
     deleted: bool = False
     document: SentDocument | None = None
+    photo: SentPhoto | None = None
     extra: Json = field(default_factory=dict)
 
     @property
@@ -229,6 +277,17 @@ class _Query:
 Method = Callable[[Json], Awaitable[Any]]
 
 
+@dataclass(frozen=True)
+class Webhook:
+    """What the bot asked for with setWebhook, as a test wants to check it."""
+
+    url: str
+    secret_token: str | None
+    allowed_updates: list[str] | None
+    drop_pending_updates: bool
+    max_connections: int
+
+
 class BotApiEmulator:
     """One bot's view of Telegram: chats, messages, updates, callback queries, faults."""
 
@@ -276,6 +335,8 @@ class BotApiEmulator:
         self._redeliver: list[int] = []  # handed out again whatever the offset
         self._next_update_id = 1
         self._allowed_updates: list[str] = []
+        self.webhook: Webhook | None = None  # set by setWebhook; getUpdates is refused then
+        self._webhook_delivered: set[int] = set()
         self._poll_seq = 0  # counts getUpdates arrivals
         self._delivered_in_poll: dict[int, int] = {}  # update_id -> poll that handed it out
         self._wakeup = asyncio.Event()
@@ -287,6 +348,8 @@ class BotApiEmulator:
         self._flood_methods: frozenset[str] = frozenset()
         self._flood_window: deque[float] = deque()
         self._files: dict[str, SentDocument] = {}
+        self._photos: dict[str, SentPhoto] = {}
+        self._photo_seq = 0
         self._methods: dict[str, tuple[str, Method]] = {
             name.lower(): (name, handler)
             for name, handler in {
@@ -306,6 +369,8 @@ class BotApiEmulator:
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
                 "answerCallbackQuery": self._answer_callback_query,
                 "sendDocument": self._send_document,
+                "sendPhoto": self._send_photo,
+                "editMessageMedia": self._edit_message_media,
                 "deleteMessage": self._delete_message,
                 "sendChatAction": self._send_chat_action,
                 "getChat": self._get_chat,
@@ -582,6 +647,10 @@ class BotApiEmulator:
             return list(self._history)
         return [event for event in self._history if event.chat_id == chat_id]
 
+    def photos(self, chat_id: int) -> list[SentPhoto]:
+        """The photos now shown in the chat (an edited photo message shows its new one)."""
+        return [m.photo for m in self.messages(chat_id) if m.photo is not None]
+
     def documents(self, chat_id: int) -> list[SentDocument]:
         return [
             message.document
@@ -590,7 +659,8 @@ class BotApiEmulator:
         ]
 
     def commands(self, scope: str = "default", language_code: str = "") -> list[Json]:
-        """The command menu set for that scope type and language."""
+        """The command menu set for that scope type (`"chat:1001"` for one chat's own menu)
+        and language."""
         return list(self._commands.get((scope, language_code), []))
 
     def subscribe(self, listener: Callable[[HistoryEvent], None]) -> Callable[[], None]:
@@ -601,6 +671,8 @@ class BotApiEmulator:
     def is_fetched(self, update_id: int) -> bool:
         """The bot has taken this update: a getUpdates answer contained it and the bot has
         asked again since (PTB queues what it got before it polls again)."""
+        if update_id in self._webhook_delivered:
+            return True  # POSTed to the webhook and answered 2xx: queued by the bot
         poll = self._delivered_in_poll.get(update_id)
         return poll is not None and self._poll_seq > poll
 
@@ -623,6 +695,12 @@ class BotApiEmulator:
             wakeup = self._wakeup
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wakeup.wait(), min(remaining, 0.05))
+
+    async def changed(self, within: float) -> None:
+        """Returns after the next API call or new update, or after `within` seconds."""
+        wakeup = self._wakeup
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wakeup.wait(), within)
 
     # ------------------------------------------------------------------ the API
 
@@ -705,19 +783,64 @@ class BotApiEmulator:
         if _bool(params, "drop_pending_updates"):
             self._pending.clear()
             self._redeliver.clear()
+        self.webhook = None
+        self._notify()  # a deliverer waiting on the webhook stops
         return True
 
     async def _set_webhook(self, params: Json) -> bool:
-        raise ApiError(400, "Bad Request: webhooks are not emulated; use getUpdates")
+        # Recorded, not delivered: bot/fakeapi/webhook.py POSTs pending updates to the URL.
+        url = _str(params, "url") or ""
+        if not url:
+            return await self._delete_webhook(params)  # Telegram: an empty url removes it
+        if not url.startswith(("https://", "http://")):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
+        secret = _str(params, "secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        allowed = _json(params, "allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = [str(kind) for kind in allowed]
+        if _bool(params, "drop_pending_updates"):
+            self._pending.clear()
+            self._redeliver.clear()
+        self.webhook = Webhook(
+            url=url,
+            secret_token=secret,
+            allowed_updates=list(allowed) if isinstance(allowed, list) else None,
+            drop_pending_updates=_bool(params, "drop_pending_updates"),
+            max_connections=_int(params, "max_connections") or 40,
+        )
+        self._notify()
+        return True
 
     async def _get_webhook_info(self, params: Json) -> Json:
         return {
-            "url": "",
+            "url": self.webhook.url if self.webhook is not None else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._pending),
         }
 
+    # Webhook delivery (bot/fakeapi/webhook.py): what to POST next, and the bot's 2xx for it.
+
+    def next_webhook_update(self) -> Json | None:
+        """The oldest pending update the bot asked for, as Telegram would POST it."""
+        batch = self._select(0, 1)
+        return {"update_id": batch[0], **self._updates[batch[0]]} if batch else None
+
+    def webhook_delivered(self, update_id: int) -> None:
+        """The bot answered 2xx: Telegram forgets the update (like a confirming offset)."""
+        self._pending = [u for u in self._pending if u != update_id]
+        self._redeliver = [u for u in self._redeliver if u != update_id]
+        self._webhook_delivered.add(update_id)
+        self._notify()
+
     async def _get_updates(self, params: Json) -> list[Json]:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )
         offset = _int(params, "offset") or 0
         limit = min(max(_int(params, "limit") or 100, 1), 100)
         timeout = max(_float(params, "timeout") or 0.0, 0.0)
@@ -828,6 +951,10 @@ class BotApiEmulator:
     def _command_key(self, params: Json) -> tuple[str, str]:
         scope = _json(params, "scope")
         scope_type = scope.get("type", "default") if isinstance(scope, dict) else "default"
+        if isinstance(scope, dict) and "chat_id" in scope:
+            # Per-chat scopes are keyed "chat:<id>" (or "chat_member:<chat>:<user>").
+            ids = [scope["chat_id"], *([scope["user_id"]] if "user_id" in scope else [])]
+            scope_type = ":".join([str(scope_type), *(str(i) for i in ids)])
         return str(scope_type), str(params.get("language_code") or "")
 
     async def _send_message(self, params: Json) -> Json:
@@ -869,6 +996,85 @@ class BotApiEmulator:
         self._record("document", chat.id, message.message_id, caption, markup)
         return self._message_json(message)
 
+    def _photo_upload(self, upload: Any, what: str) -> tuple[bytes, int, int, str]:
+        """A photo by upload (checked as Telegram does) or by the file_id of an earlier one."""
+        if isinstance(upload, str) and upload in self._photos:
+            known = self._photos[upload]
+            return known.data, known.width, known.height, known.file_name
+        if not isinstance(upload, UploadedFile):
+            if upload is None or upload == "":
+                raise ApiError(400, f"Bad Request: there is no {what} in the request")
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        if not upload.data:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        if len(upload.data) > MAX_PHOTO_BYTES:
+            raise ApiError(400, "Bad Request: PHOTO_SAVE_FILE_INVALID")
+        size = image_size(upload.data)
+        if size is None:
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        width, height = size
+        if (
+            width < 1
+            or height < 1
+            or width + height > MAX_PHOTO_SIDES
+            or max(width, height) > MAX_PHOTO_RATIO * min(width, height)
+        ):
+            raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        return upload.data, width, height, upload.file_name
+
+    def _keep_photo(
+        self, message: SentMessage, data: bytes, size: tuple[int, int], name: str
+    ) -> None:
+        self._photo_seq += 1
+        file_id = f"AgACAgFakePhoto{message.chat_id}_{message.message_id}_{self._photo_seq}"
+        message.photo = SentPhoto(
+            message.chat_id, message.message_id, data, size[0], size[1], file_id, name
+        )
+        self._photos[file_id] = message.photo
+
+    async def _send_photo(self, params: Json) -> Json:
+        chat = self._writable_chat(params)
+        data, width, height, name = self._photo_upload(params.get("photo"), "photo")
+        raw_caption = _str(params, "caption") or ""
+        parse_mode = _str(params, "parse_mode")
+        caption, entities = self._format(raw_caption, parse_mode, MAX_CAPTION_LENGTH, "caption")
+        markup = self._markup(params)
+        message = self._new_bot_message(chat, caption, raw_caption, parse_mode, entities, markup)
+        self._keep_photo(message, data, (width, height), name)
+        self._record("photo", chat.id, message.message_id, caption, markup)
+        return self._message_json(message)
+
+    async def _edit_message_media(self, params: Json) -> Json:
+        chat, message = self._editable_message(params)
+        media = _json(params, "media")
+        if not isinstance(media, dict) or not media.get("media"):
+            raise ApiError(400, "Bad Request: can't parse InputMedia: Media is not specified")
+        if media.get("type") != "photo":
+            # The bot only ever sends photos; other media types are not emulated.
+            raise ApiError(400, "Bad Request: wrong type of the media (only photo is emulated)")
+        if message.photo is None:
+            raise ApiError(400, NO_MEDIA)
+        source = str(media["media"])
+        upload: Any = source
+        if source.startswith("attach://"):
+            upload = params.get(source.removeprefix("attach://"))
+            if not isinstance(upload, UploadedFile):
+                raise ApiError(400, "Bad Request: can't find the attached file")
+        data, width, height, name = self._photo_upload(upload, "photo")
+        raw_caption = str(media.get("caption") or "")
+        parse_mode = media.get("parse_mode")
+        caption, entities = self._format(
+            raw_caption, str(parse_mode) if parse_mode else None, MAX_CAPTION_LENGTH, "caption"
+        )
+        markup = self._markup(params)
+        message.text, message.html = caption, raw_caption
+        message.parse_mode = str(parse_mode) if parse_mode else None
+        message.entities, message.reply_markup = entities, markup
+        message.edit_date = self._date()
+        self._keep_photo(message, data, (width, height), name)
+        self._record("edited", chat.id, message.message_id, caption, markup)
+        return self._message_json(message)
+
     async def _edit_message_text(self, params: Json) -> Json:
         chat, message = self._editable_message(params)
         raw = params.get("text")
@@ -877,7 +1083,7 @@ class BotApiEmulator:
         parse_mode = _str(params, "parse_mode")
         text, entities = self._format(str(raw), parse_mode, MAX_TEXT_LENGTH, "message")
         markup = self._markup(params)
-        if message.document is not None:
+        if message.document is not None or message.photo is not None:
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
         if (text, entities, markup) == (message.text, message.entities, message.reply_markup):
             raise ApiError(400, NOT_MODIFIED)
@@ -1041,6 +1247,21 @@ class BotApiEmulator:
                 "mime_type": document.mime_type or "application/octet-stream",
                 "file_size": len(document.data),
             }
+            if message.text:
+                data["caption"] = message.text
+                if message.entities:
+                    data["caption_entities"] = message.entities
+        elif message.photo is not None:
+            photo = message.photo
+            data["photo"] = [
+                {
+                    "file_id": photo.file_id,
+                    "file_unique_id": photo.file_id[-12:],
+                    "width": photo.width,
+                    "height": photo.height,
+                    "file_size": len(photo.data),
+                }
+            ]
             if message.text:
                 data["caption"] = message.text
                 if message.entities:

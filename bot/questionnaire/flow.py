@@ -90,9 +90,12 @@ class Questionnaire:
         press = QuestionPress.parse(data)
         if press is None:
             return await self._stale(user_id, stale)
-        started = await self.storage.get_assessment(press.assessment_id)
-        if started is None:
+        # The assessment and its answers in one read: a press needs both, and every trip to
+        # the database costs a hand-off to its thread.
+        state = await self.storage.get_press_state(press.assessment_id)
+        if state is None:
             return await self._stale(user_id, stale)
+        started, answers = state
         if started.user_id != user_id:
             return Outcome(notice=self.content.raw_text("stale.not_yours"), alert=True)
         if (
@@ -112,10 +115,9 @@ class Questionnaire:
         ):
             return await self._stale(user_id, stale)
 
-        finished = await self._finish_stored(started)
+        finished = await self._finish_stored(started, answers)
         if finished is not None:
             return finished
-        answers = await self.storage.get_answers(started.id)
         question = self.content.question(press.question_id)
         if question is None or not self._still_valid(answers):
             # A deploy renamed or removed something this person already answered or sees.
@@ -124,11 +126,14 @@ class Questionnaire:
             return Outcome(notice=stale, screen=await self.screen_for(started))
 
         if press.option == BACK:
-            previous = logic.previous_question(self.content, answers, question.id)
-            if previous is None:
-                return Outcome(screen=render_question(self.content, started.id, question, answers))
-            await self.storage.set_current_question(started.id, previous.id)
-            return Outcome(screen=render_question(self.content, started.id, previous, answers))
+            walked = logic.walk(self.content, answers)
+            previous = logic.previous_question(self.content, answers, question.id, walked=walked)
+            shown = question if previous is None else previous
+            if previous is not None:
+                await self.storage.set_current_question(started.id, previous.id)
+            return Outcome(
+                screen=render_question(self.content, started.id, shown, answers, walked=walked)
+            )
 
         if press.option == DONE:
             if question.kind != "multi":
@@ -192,14 +197,20 @@ class Questionnaire:
         answers: dict[str, tuple[str, ...]],
     ) -> Outcome:
         answers = {**answers, qid: value}
+        # One walk of the skip rules serves the whole press: whether a stop answer ended the
+        # questionnaire, the next question, its progress line and its Back button. The full
+        # assessment is made once, at the end.
+        walked = logic.walk(self.content, answers)
         following = None
-        if not logic.is_stopped(self.content, answers):
-            following = logic.next_question(self.content, answers, qid)
+        if not walked.stopped:
+            following = logic.next_question(self.content, answers, qid, walked=walked)
         if following is not None:
             await self.storage.save_answer(
                 started.id, qid, value, self._now(), current_question=following.id
             )
-            return Outcome(screen=render_question(self.content, started.id, following, answers))
+            return Outcome(
+                screen=render_question(self.content, started.id, following, answers, walked=walked)
+            )
         # The last answer and the result are one commit: a kill between two commits used to
         # leave 14 answers in a questionnaire that could neither go on nor finish.
         result = logic.evaluate(self.content, answers)
@@ -214,19 +225,20 @@ class Questionnaire:
         )
         return Outcome(screen=render_result(self.content, result), finished=True)
 
-    async def _finish_stored(self, started: Assessment) -> Outcome | None:
+    async def _finish_stored(
+        self, started: Assessment, answers: dict[str, tuple[str, ...]] | None = None
+    ) -> Outcome | None:
         """An open questionnaire whose last answer is stored without its result (written by
         an older version that finished in a second commit, killed in between): finish it
         from the stored answers. None when the stored answers do not complete the path."""
         if started.status != "open" or started.current_question is not None:
             return None
-        answers = await self.storage.get_answers(started.id)
+        if answers is None:
+            answers = await self.storage.get_answers(started.id)
         if not answers or not self._still_valid(answers):
             return None
-        steps = logic.path(self.content, answers)
-        if not logic.is_stopped(self.content, answers) and any(
-            not answers.get(q.id) for q in steps
-        ):
+        walked = logic.walk(self.content, answers)
+        if not walked.stopped and any(not answers.get(q.id) for q in walked.path):
             return None
         result = logic.evaluate(self.content, answers)
         await self.storage.finish_assessment(

@@ -53,6 +53,25 @@ def _walk(
     return path, effective, flags, False
 
 
+@dataclass(frozen=True)
+class Walk:
+    """One pass of the skip rules over a set of answers: the path (unanswered questions still
+    ahead included), the answers on it, the flags they set, and whether a stop answer ended it.
+
+    A press computes it once and hands it to everything that needs it (the next question, the
+    progress line, whether there is a Back button), instead of each walking again."""
+
+    path: tuple[Question, ...]
+    effective: Mapping[str, tuple[str, ...]]
+    flags: frozenset[str]
+    stopped: bool
+
+
+def walk(content: Content, answers: Answers) -> Walk:
+    steps, effective, flags, stopped = _walk(content, answers)
+    return Walk(tuple(steps), effective, frozenset(flags), stopped)
+
+
 def path(content: Content, answers: Answers) -> list[Question]:
     """Questions asked given these answers, in order; unanswered ones whose skip rule holds now
     are included (they are still ahead)."""
@@ -74,33 +93,41 @@ def first_question(content: Content) -> Question:
     return first[0]
 
 
-def next_question(content: Content, answers: Answers, after_qid: str) -> Question | None:
-    """The question after `after_qid` on the path; None when finished.
+def next_question(
+    content: Content, answers: Answers, after_qid: str, *, walked: Walk | None = None
+) -> Question | None:
+    """The question after `after_qid` on the path; None when finished. `walked`, when given,
+    is `walk(content, answers)` already computed.
 
     Answered or not: after Back, the person walks forward one question at a time and sees
     each earlier answer marked, like a paper form. Jumping to the first unanswered question
     instead would count a half-ticked list that was never confirmed with Done.
     """
-    steps, _, _, stopped = _walk(content, answers)
-    if stopped:
+    steps = walked if walked is not None else walk(content, answers)
+    if steps.stopped:
         return None
     after = content.question_index(after_qid)
-    for question in steps:
+    for question in steps.path:
         if content.question_index(question.id) > after:
             return question
     return None
 
 
-def previous_question(content: Content, answers: Answers, qid: str) -> Question | None:
+def previous_question(
+    content: Content, answers: Answers, qid: str, *, walked: Walk | None = None
+) -> Question | None:
     """The question asked before `qid` on the path (skipped questions are stepped over)."""
+    steps = walked if walked is not None else walk(content, answers)
     at = content.question_index(qid)
-    before = [q for q in path(content, answers) if content.question_index(q.id) < at]
+    before = [q for q in steps.path if content.question_index(q.id) < at]
     return before[-1] if before else None
 
 
-def progress(content: Content, answers: Answers, qid: str) -> tuple[int, int]:
+def progress(
+    content: Content, answers: Answers, qid: str, *, walked: Walk | None = None
+) -> tuple[int, int]:
     """(position of `qid` on the path, about how many questions the path has now)."""
-    steps = path(content, answers)
+    steps = (walked if walked is not None else walk(content, answers)).path
     at = content.question_index(qid)
     position = sum(1 for q in steps if content.question_index(q.id) < at) + 1
     return position, max(len(steps), position)

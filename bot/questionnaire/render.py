@@ -32,9 +32,17 @@ def _esc(text: str) -> str:
 
 
 def render_question(
-    content: Content, assessment_id: int, question: Question, answers: Answers
+    content: Content,
+    assessment_id: int,
+    question: Question,
+    answers: Answers,
+    *,
+    walked: logic.Walk | None = None,
 ) -> Screen:
-    n, m = logic.progress(content, answers, question.id)
+    """`walked`, when given, is `logic.walk(content, answers)` already computed."""
+    if walked is None:
+        walked = logic.walk(content, answers)
+    n, m = logic.progress(content, answers, question.id, walked=walked)
     parts = [f"<i>{content.text('q.progress', n=n, m=m)}</i>", _esc(question.text)]
     if question.hint:
         parts.append(f"<i>{_esc(question.hint)}</i>")
@@ -62,7 +70,7 @@ def render_question(
             rows.append((Button(mark + option.label, press(option.id)),))
 
     last: list[Button] = []
-    if logic.previous_question(content, answers, question.id) is not None:
+    if logic.previous_question(content, answers, question.id, walked=walked) is not None:
         last.append(Button(content.raw_text("q.back"), press(BACK)))
     if question.kind == "multi":
         last.append(Button(content.raw_text("q.done"), press(DONE)))

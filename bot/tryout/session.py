@@ -26,6 +26,7 @@ from bot.tryout.transcript import Transcript
 from bot.wiring.app import build_application, running
 from bot.wiring.deps import Deps
 
+WAIT_SECONDS = 30.0
 USER_ID = 1001
 FIRST_NAME = "Alex"
 
@@ -258,7 +259,13 @@ async def open_session(
             get_updates_request=InProcessRequest(emulator),
         )
         conversation = Conversation(
-            emulator, USER_ID, first_name=FIRST_NAME, idle_check=application_idle(app)
+            emulator,
+            USER_ID,
+            first_name=FIRST_NAME,
+            idle_check=application_idle(app),
+            # The first chart or PDF also imports the drawing libraries: seconds on a busy
+            # machine, which is slow, not stuck.
+            timeout=WAIT_SECONDS,
         )
         transcript = Transcript(emulator, USER_ID, out, tty, files_dir)
         session = TrySession(app, deps, clock, conversation, transcript, [], echo)

@@ -26,14 +26,6 @@ _ANSI_STYLES = {
 # ---------------------------------------------------------------------- rendering
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """A new file readable by its owner only, whatever the umask (exports are health data)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-    with os.fdopen(fd, "wb") as out:
-        os.fchmod(out.fileno(), PRIVATE_FILE)
-        out.write(data)
-
-
 def styled_text(text: str, entities: list[dict[str, Any]], *, ansi: bool) -> str:
     """The visible text with ANSI styles for the formatting entities (when `ansi`) and each
     link's address after its text. Entity offsets count UTF-16 code units."""
@@ -118,7 +110,8 @@ class _Entry:
 @dataclass
 class Transcript:
     """Listens to the emulator and shows the chat; remembers what the bot showed lately (for
-    `expect`) and writes documents to `files_dir`."""
+    `expect`) and writes documents and photos to `files_dir` (private to their owner, 0600,
+    like every file that holds health data)."""
 
     emulator: BotApiEmulator
     chat_id: int
@@ -128,6 +121,7 @@ class Transcript:
     entries: list[_Entry] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)  # plain text shown since the last action
     _printed: dict[int, str] = field(default_factory=dict)  # message id -> text last printed
+    _photos: dict[int, str] = field(default_factory=dict)  # message id -> photo file id saved
 
     def start_action(self) -> None:
         self.shown.clear()
@@ -150,14 +144,22 @@ class Transcript:
                 self.shown.append(event.text)
                 self.note(f"(notice: {event.text})")
             return
-        if message is None or event.kind not in ("sent", "edited", "deleted", "document"):
+        if message is None or event.kind not in ("sent", "edited", "deleted", "document", "photo"):
             return
         if event.kind == "document":
             self._save_document(message)
             return
+        photo = message.photo
+        if photo is not None and self._photos.get(message.message_id) != photo.file_id:
+            # A new picture (sent, or put in place by an edit): saved so it can be opened.
+            self._photos[message.message_id] = photo.file_id
+            path = self._save(photo.file_name or "photo.png", photo.data, message.message_id)
+            mark = "(edited) " if event.kind == "edited" else ""
+            self.entries.append(_Entry("note", f"bot> {mark}[photo: {path}]"))
+            self._print([f"bot> {mark}[photo: {path}]"])
         before = self._printed.get(message.message_id)
         self._printed[message.message_id] = message.text
-        if event.kind == "sent":
+        if event.kind in ("sent", "photo"):
             self.entries.append(_Entry("bot", message_id=message.message_id))
             self.shown.append(self._plain(message))
             self._print(self._render(message))
@@ -186,19 +188,32 @@ class Transcript:
     def _save_document(self, message: SentMessage) -> None:
         document = message.document
         assert document is not None
-        folder = self.files_dir()
         name = Path(document.file_name).name or f"file-{message.message_id}"
-        path = folder / name
-        counter = 1
-        while path.exists():
-            counter += 1
-            path = folder / f"{Path(name).stem}-{counter}{Path(name).suffix}"
-        write_private(path, document.data)
+        path = self._save(name, document.data, message.message_id)
         caption = f" {message.text}" if message.text else ""
         line = f"[file {name}, {len(document.data)} bytes, saved to {path}]{caption}"
         self.entries.append(_Entry("note", f"bot> {line}"))
         self.shown.append(f"{name} {message.text}")
         self._print([f"bot> {line}"])
+
+    def _save(self, file_name: str, data: bytes, message_id: int) -> Path:
+        """Writes a new file in the files folder (never over an earlier one), private."""
+        folder = self.files_dir()
+        name = Path(file_name).name or f"file-{message_id}"
+        path = folder / name
+        counter = 1
+        while True:
+            try:
+                # O_EXCL: a new file, created 0600 whatever the umask (health data).
+                handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+                break
+            except FileExistsError:
+                counter += 1
+                path = folder / f"{Path(name).stem}-{counter}{Path(name).suffix}"
+        with os.fdopen(handle, "wb") as out:
+            os.fchmod(out.fileno(), PRIVATE_FILE)  # a umask such as 0277 would leave 0400
+            out.write(data)
+        return path
 
     def _plain(self, message: SentMessage) -> str:
         return "\n".join(render_message(message, ansi=False, numbered=True))

@@ -18,6 +18,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 import handlers
+from bot.logs import event
 from bot.ui import COMMANDS
 from bot.wiring.deps import DEPS_KEY, Deps, get_deps
 from bot.wiring.retry_after import NO_RETRY, RetryAfterLimiter
@@ -35,7 +36,7 @@ async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         await application.bot.set_my_commands(commands, rate_limit_args=NO_RETRY)
     except TelegramError as error:
         # The menu is a convenience; the bot works without it, so it must not stop start-up.
-        log.warning("could not set the command menu: %s", type(error).__name__)
+        event(log, "menu_failed", level=logging.WARNING, error=type(error).__name__)
     await handlers.startup_all(application)
 
 

@@ -19,6 +19,8 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.logs import event
+
 log = logging.getLogger(__name__)
 
 NO_RETRY: dict[str, Any] = {"retry": False}
@@ -93,7 +95,13 @@ class RetryAfterLimiter(BaseRateLimiter[dict[str, Any]]):
             except NetworkError as error:
                 if endpoint not in IDEMPOTENT or network_attempt >= len(NETWORK_RETRY_DELAYS):
                     raise
-                log.warning("%s failed (%s); trying again", endpoint, type(error).__name__)
+                event(
+                    log,
+                    "api_retry",
+                    level=logging.WARNING,
+                    method=endpoint,
+                    error=type(error).__name__,
+                )
                 await asyncio.sleep(NETWORK_RETRY_DELAYS[network_attempt])
                 network_attempt += 1
             except RetryAfter as error:
@@ -101,5 +109,5 @@ class RetryAfterLimiter(BaseRateLimiter[dict[str, Any]]):
                 if attempt >= limit or wait > self.max_wait:
                     raise
                 attempt += 1
-                log.warning("%s: Telegram asked to wait %.0f s; retrying", endpoint, wait)
+                event(log, "api_flood_wait", level=logging.WARNING, method=endpoint, seconds=wait)
                 await asyncio.sleep(wait)

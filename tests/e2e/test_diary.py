@@ -36,6 +36,8 @@ def dispatcher(world: World) -> ReminderDispatcher:
 async def with_reminders(world: World, user_id: int = 1001) -> TelegramUser:
     """A person who agreed to the welcome message and chose 07:30, Europe/Berlin."""
     person = await world.consented(user_id)
+    # /history and /export draw (a chart, a PDF): seconds on a busy machine, not a hang.
+    person.timeout = 30
     await world.storage.set_reminder(
         user_id, reminder_time="07:30", timezone="Europe/Berlin", next_at=BERLIN_MORNING
     )
@@ -277,7 +279,9 @@ async def test_history_shows_the_strip_counts_and_trend(world: World) -> None:
     assert "No nights recorded yet" in alex.last_text()
     await seed_fortnight(world, 1001)
     await alex.send("/history")
-    text = alex.last_text()
+    strip, chart = alex.messages()[-2:]
+    assert chart.photo is not None and chart.text.startswith("8 of the last 30 nights")
+    text = strip.text
     assert text.startswith("Your last 30 nights")
     assert "●●●●●●●  11 Nov – 17 Nov" in text
     assert "○○●○○○○  18 Nov – 24 Nov" in text
@@ -315,7 +319,11 @@ async def test_export_sends_the_diary_as_csv_and_everything_as_json(world: World
     await alex.send("/export")
 
     documents = world.emulator.documents(1001)
-    assert [d.file_name for d in documents] == ["cramp-diary.csv", "cramp-bot-data.json"]
+    assert [d.file_name for d in documents] == [
+        "cramp-diary.csv",
+        "cramp-bot-data.json",
+        "cramp-report.pdf",
+    ]
     assert "spreadsheet" in (documents[0].caption or "")
     assert "every diary night" in (documents[1].caption or "")
 
@@ -368,7 +376,7 @@ async def test_export_tells_when_each_check_in_was_sent_and_answered(world: Worl
     await alex.press("Skip today")
     await alex.send("/export")
 
-    csv_file, json_file = world.emulator.documents(1001)
+    csv_file, json_file, _report = world.emulator.documents(1001)
     rows = list(csv.DictReader(io.StringIO(csv_file.data.decode("utf-8"))))
     assert [
         (r["night"], r["cramps"], r["sent at (UTC)"], r["answered at (UTC)"]) for r in rows

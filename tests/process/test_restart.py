@@ -175,7 +175,7 @@ async def test_bot_waits_for_an_unreachable_api_then_works(tmp_path: Path) -> No
     await bot.start()
     try:
         await emulator.wait_until(
-            lambda: "cannot reach the Bot API" in logs.read_text(errors="replace"),
+            lambda: "event=api_unreachable" in logs.read_text(errors="replace"),
             within=30,
             what="the bot to report the unreachable API",
         )
@@ -203,5 +203,5 @@ async def test_flood_control_while_starting_is_waited_out(tmp_path: Path) -> Non
             if bot.process is not None and bot.process.returncode is None:
                 await bot.kill()
     text = logs.read_text(errors="replace")
-    assert "asked to wait" in text
+    assert "event=start_flood_wait" in text
     assert "Traceback" not in text

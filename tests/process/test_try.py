@@ -227,8 +227,8 @@ def test_a_crash_is_logged_in_one_line_without_traceback(tmp_path: Path) -> None
     lines = result.stderr.splitlines()
     assert len(lines) == 2, lines
     assert lines[0].startswith(
-        "ERROR cramp_bot.errors: unhandled KeyError for update 3 (callback) from user 1001: "
-        "KeyError: 'q.back' ("
+        "ERROR cramp_bot.errors: event=handler_error update=3 kind=callback user=1001 "
+        "error=KeyError: KeyError: 'q.back' ("
     )
     assert lines[1].startswith(f"{script}:3: press None of these: the bot failed: KeyError: ")
 
@@ -425,3 +425,21 @@ async def test_terminal_redraws_on_edit_and_files_are_saved(tmp_path: Path) -> N
     assert (files / "diary.csv").read_bytes() == b"night,severity\n"
     assert (files / "diary-2.csv").read_bytes() == b"night,severity\n"  # never overwritten
     assert f"saved to {files / 'diary-2.csv'}] Your diary" in plain_out.getvalue()
+
+
+async def test_history_chart_is_saved_and_its_caption_can_be_expected(tmp_path: Path) -> None:
+    db, files = tmp_path / "diary.db", tmp_path / "files"
+    code, out, err = await run_file(FIXTURES / "checkin.txt", db=db)
+    assert (code, err) == (0, ""), out + err
+    code, out, err = await run_file(FIXTURES / "chart.txt", db=db, files=files)
+    assert (code, err) == (0, ""), out + err
+    first = files / "cramp-chart.png"
+    assert f"bot> [photo: {first}]" in out
+    assert f"bot> (edited) [photo: {files / 'cramp-chart-2.png'}]" in out
+    assert first.read_bytes().startswith(b"\x89PNG")
+    assert sorted(p.name for p in files.iterdir()) == [
+        "cramp-chart-2.png",
+        "cramp-chart-3.png",
+        "cramp-chart.png",
+    ]
+    assert {p.stat().st_mode & 0o777 for p in files.iterdir()} == {0o600}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from collections.abc import Iterator
@@ -11,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.fakeapi.emulator import BotApiEmulator
 from bot.storage import Storage
 from bot.tryout.run import check_files_dir
-from bot.tryout.transcript import write_private
+from bot.tryout.transcript import Transcript
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 SECRET = "Pacific/Chatham-unique-answer-7f3a"
@@ -65,8 +67,9 @@ def test_try_files_folder_is_0700_and_files_0600(tmp_path: Path) -> None:
     check_files_dir(folder)
     assert mode(folder) == 0o700
     assert mode(folder.parent) == 0o700
-    write_private(folder / "diary.csv", b"night\n")
-    assert mode(folder / "diary.csv") == 0o600
+    transcript = Transcript(BotApiEmulator(), 7, io.StringIO(), False, lambda: folder)
+    saved = transcript._save("diary.csv", b"night\n", 1)
+    assert mode(saved) == 0o600
 
 
 async def test_deleted_rows_leave_no_trace_in_the_file_or_the_wal(tmp_path: Path) -> None:

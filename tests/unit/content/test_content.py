@@ -546,6 +546,11 @@ def test_a_factor_label_too_long_for_its_tick_box(tmp_path: Path) -> None:
         "filled in, over the 64 allowed for a button label",
         "content/diary.yaml: texts.checkin.unticked: 65 characters with 'checkin.factor.stress' "
         "filled in, over the 64 allowed for a button label",
+        # The /history chart shows the label too: in its legend and on its shading button.
+        "content/diary.yaml: texts.chart.legend.factor: 74 characters with "
+        "'checkin.factor.stress' filled in, over the 40 allowed for a label in the chart",
+        "content/diary.yaml: texts.chart.button.shaded: 65 characters with "
+        "'checkin.factor.stress' filled in, over the 64 allowed for a button label",
     ]
 
 

@@ -26,7 +26,16 @@ from bot.diary.rules import (
 from tests.harness import ROOT
 
 DIARY_YAML = ROOT / "content" / "diary.yaml"
-PREFIXES = ("diary.", "checkin.", "reminders.", "history.", "insights.", "export.")
+PREFIXES = (
+    "diary.",
+    "checkin.",
+    "reminders.",
+    "history.",
+    "insights.",
+    "export.",
+    "chart.",
+    "report.",
+)
 
 
 class YamlTexts:

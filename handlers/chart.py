@@ -1,0 +1,193 @@
+"""The /history chart on Telegram: the photo after the text strip, and its h1: buttons.
+
+The drawing (bot/diary/chart.py) runs in a worker process through one ChartRenderer per
+application, so people asking for charts queue behind each other, never in front of
+somebody else's button press.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import date
+
+from telegram import InputFile, InputMediaPhoto, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import CallbackQueryHandler
+
+from bot.diary.chart import (
+    MIN_RECORDED,
+    ChartRenderer,
+    ChartState,
+    ChartWords,
+    chart_buttons,
+    chart_caption,
+    chart_nights,
+    chart_png,
+    count_nights,
+    later_line,
+)
+from bot.diary.flow import user_zone
+from bot.diary.rules import DiaryRecord, Texts
+from bot.storage import User
+from bot.ui import Screen
+from handlers.common import AnyApp, Context, answer_query, deps, markup
+
+log = logging.getLogger(__name__)
+
+RENDERER_KEY = "chart_renderer"
+PHOTO_NAME = "cramp-chart.png"
+
+
+def renderer(context: Context) -> ChartRenderer:
+    found = context.application.bot_data.get(RENDERER_KEY)
+    if not isinstance(found, ChartRenderer):
+        # A worker process at low priority, not a thread: measured in docs/benchmarks.md, a
+        # drawing thread doubles other people's press latency while charts are drawn (the
+        # GIL), a process leaves it where it was.
+        found = ChartRenderer(process=True)
+        context.application.bot_data[RENDERER_KEY] = found
+    return found
+
+
+def last_night(user: User | None, context: Context) -> date:
+    today = deps(context).clock.now().astimezone(user_zone(user)).date()
+    return date.fromordinal(today.toordinal() - 1)
+
+
+def next_checkin_day(user: User | None) -> date | None:
+    """The local day of the next morning check-in, when they are on."""
+    if user is None or not user.reminders_on or user.reminder_slot_at is None:
+        return None
+    return user.reminder_slot_at.astimezone(user_zone(user)).date()
+
+
+def not_yet_line(
+    entries: list[DiaryRecord], user: User | None, context: Context, texts: Texts
+) -> str | None:
+    """HTML to add under the strip when there are too few nights for a chart; else None."""
+    marks = chart_nights(entries, last_night(user, context), ChartState().days)
+    recorded = count_nights(marks).recorded
+    if recorded >= MIN_RECORDED:
+        return None
+    return later_line(recorded, texts, next_checkin_day(user))
+
+
+async def _draw(
+    context: Context, entries: list[DiaryRecord], user: User | None, state: ChartState
+) -> tuple[bytes, Screen] | None:
+    """The picture and its caption and buttons; None when there are too few nights."""
+    texts = deps(context).content
+    marks = chart_nights(entries, last_night(user, context), state.days)
+    counts = count_nights(marks, state.factor)
+    if counts.recorded < MIN_RECORDED:
+        return None
+    words = ChartWords.from_texts(texts, state.days, state.factor)
+    png = await renderer(context).run(chart_png, marks, words, state.factor)
+    caption = chart_caption(counts, texts, state.factor)
+    return png, Screen(caption, chart_buttons(state, texts))
+
+
+async def send_chart(
+    context: Context, chat_id: int, entries: list[DiaryRecord], user: User | None
+) -> bool:
+    """Sends the 30-night chart as a photo; False (nothing sent) with too few nights."""
+    drawn = await _draw(context, entries, user, ChartState())
+    if drawn is None:
+        return False
+    png, screen = drawn
+    try:
+        await context.bot.send_photo(
+            chat_id,
+            InputFile(png, filename=PHOTO_NAME),
+            caption=screen.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup(screen),
+        )
+    except Forbidden:
+        log.info("could not send the chart: the user blocked the bot")
+    return True
+
+
+def _showing(keyboard_data: list[str], screen: Screen) -> bool:
+    return keyboard_data == [button.data for button in screen.all_buttons()]
+
+
+async def chart_button(update: Update, context: Context) -> None:
+    """h1: presses: redraw the chart in the same message with the length or shading asked."""
+    query = update.callback_query
+    user, chat = update.effective_user, update.effective_chat
+    if query is None or user is None or chat is None or query.data is None:
+        return
+    d = deps(context)
+    state = ChartState.parse(query.data)
+    message = query.message
+    if state is None or message is None:
+        await answer_query(query, d.content.raw_text("chart.stale"))
+        return
+    keyboard = message.reply_markup if isinstance(message, Message) else None
+    current = [
+        button.callback_data
+        for row in (keyboard.inline_keyboard if keyboard is not None else ())
+        for button in row
+        if isinstance(button.callback_data, str)
+    ]
+    if _showing(current, Screen("", chart_buttons(state, d.content))):
+        # A double tap, or Telegram delivering the press again: the chart already shows it.
+        await answer_query(query)
+        return
+    known = await d.storage.get_user(user.id)
+    entries: list[DiaryRecord] = (
+        list(await d.storage.list_diary(user.id)) if known is not None else []
+    )
+    marks = chart_nights(entries, last_night(known, context), state.days)
+    if count_nights(marks).recorded < MIN_RECORDED:
+        # Their diary was deleted, or thinned out: this chart can no longer be drawn.
+        await answer_query(query, d.content.raw_text("chart.stale"))
+        await _drop_buttons(context, chat.id, message.message_id)
+        return
+    # Answered before drawing: the spinner stops at once, the picture follows.
+    await answer_query(query)
+    drawn = await _draw(context, entries, known, state)
+    if drawn is not None:
+        png, screen = drawn
+        await _replace_photo(context, chat.id, message.message_id, png, screen)
+
+
+async def _replace_photo(
+    context: Context, chat_id: int, message_id: int, png: bytes, screen: Screen
+) -> None:
+    media = InputMediaPhoto(
+        png, filename=PHOTO_NAME, caption=screen.text, parse_mode=ParseMode.HTML
+    )
+    try:
+        await context.bot.edit_message_media(
+            media, chat_id=chat_id, message_id=message_id, reply_markup=markup(screen)
+        )
+        return
+    except BadRequest as error:
+        reason = str(error.message).lower()
+        if "not modified" in reason:
+            return
+        gone = ("not found", "can't be edited", "no media", "message_id_invalid")
+        if not any(fragment in reason for fragment in gone):
+            raise
+    # The message is gone or holds no picture (a forged press on a text): send a new one.
+    await context.bot.send_photo(
+        chat_id,
+        InputFile(png, filename=PHOTO_NAME),
+        caption=screen.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup(screen),
+    )
+
+
+async def _drop_buttons(context: Context, chat_id: int, message_id: int) -> None:
+    # Already without buttons, or gone: nothing is left to press either way.
+    with contextlib.suppress(BadRequest):
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+
+
+def register(application: AnyApp) -> None:
+    application.add_handler(CallbackQueryHandler(chart_button, pattern=r"^h1:"))
