@@ -244,7 +244,8 @@ async def soak(args: argparse.Namespace) -> list[list[object]]:
         await asyncio.sleep(max(0.0, (last_due - datetime.now(UTC)).total_seconds()) + 20)
         done.set()
         await kills
-        await asyncio.sleep(10)  # a send in flight at the last kill finishes
+        # Without kills, one more tick (they run on the minute) sends whatever is still due.
+        await asyncio.sleep(75)
         code = await bot.stop()
 
     storage = await Storage.open(db)
@@ -257,6 +258,12 @@ async def soak(args: argparse.Namespace) -> list[list[object]]:
         lost += len(person.acknowledged - stored)
         with_answers = [a for a in assessments if any(s[0] == a.id for s in stored)]
         doubled += max(0, len(with_answers) - 1)
+    claimed = {
+        p.user_id
+        for p in people
+        if (user := await storage.get_user(p.user_id)) is not None
+        and user.last_checkin_night is not None
+    }
     await storage.close()
     checkins = [
         sum(1 for m in emulator.messages(p.user_id) if CHECKIN_MARK in m.text) for p in people
@@ -275,7 +282,20 @@ async def soak(args: argparse.Namespace) -> list[list[object]]:
         ["doubled questionnaires", doubled],
         ["could not resume (shown 'updated' or stuck)", stuck],
         ["unfinished when time was up (still moving)", unfinished - stuck],
-        ["check-ins never", sum(1 for c in checkins if c == 0)],
+        [
+            "check-ins never (claimed: in flight at a kill)",
+            sum(
+                1 for p, c in zip(people, checkins, strict=True) if c == 0 and p.user_id in claimed
+            ),
+        ],
+        [
+            "check-ins never (not claimed)",
+            sum(
+                1
+                for p, c in zip(people, checkins, strict=True)
+                if c == 0 and p.user_id not in claimed
+            ),
+        ],
         ["check-ins twice or more", sum(1 for c in checkins if c > 1)],
         ["integrity_check", integrity],
         ["exit code of the last stop", code],
