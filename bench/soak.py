@@ -71,6 +71,8 @@ class Person:
 
 @dataclass
 class Bot:
+    """`cramp-bot run` as a child process (every one started is in STARTED)."""
+
     env: dict[str, str]
     log: Path
     process: asyncio.subprocess.Process | None = None
@@ -81,6 +83,7 @@ class Bot:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", "run", env=self.env, stdout=out, stderr=out
             )
+        STARTED.append(self)
 
     async def kill(self) -> None:
         assert self.process is not None
@@ -92,6 +95,9 @@ class Bot:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
         return await asyncio.wait_for(self.process.wait(), timeout=60)
+
+
+STARTED: list[Bot] = []  # so that no bot outlives a failed run
 
 
 def newest_keyboard(emulator: BotApiEmulator, chat: int) -> SentMessage | None:
@@ -303,6 +309,17 @@ async def soak(args: argparse.Namespace) -> list[list[object]]:
     ]
 
 
+async def soak_cleanly(args: argparse.Namespace) -> list[list[object]]:
+    """The soak, and never a bot process left running behind it if the driver fails."""
+    try:
+        return await soak(args)
+    finally:
+        for bot in STARTED:
+            if bot.process is not None and bot.process.returncode is None:
+                bot.process.kill()
+                await bot.process.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=30)
@@ -320,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     quiet_logs()
     print(machine())
-    rows = asyncio.run(soak(args))
+    rows = asyncio.run(soak_cleanly(args))
     print(load_now())
     print()
     print(table(["measure", "value"], rows))
