@@ -61,11 +61,11 @@ START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 CALM: dict[str, tuple[str, ...]] = {
     "em_now": ("none",),
     "em_soon": ("none",),
+    "age": ("u40",),
     "where": ("calves",),
     "often": ("rare",),
     "length": ("secs",),
     "impact": ("sometimes",),
-    "age": ("u40",),
     "health": ("none",),
     "meds": ("none",),
     "kidney": ("none",),

@@ -18,7 +18,7 @@ from bot.content.load import default_content_dir, load_content
 from bot.content.model import LEVEL_RANKS, Content, ContentError, Question
 from bot.content.reachability import candidate_answers
 from bot.content.reader import Problems, Reader, read_yaml, rel_path, shown_dir, yes_no_problem
-from bot.questionnaire import logic
+from bot.questionnaire import logic, monotonicity
 
 CASES_FILE = "triage_cases.yaml"
 
@@ -182,11 +182,15 @@ def taps(question: Question, chosen: Answer) -> int:
 
 
 def typical_answer(question: Question) -> Answer:
-    """What "typical" means in the tap counts: a single-choice question takes its first option
-    that does not end the questionnaire; a multi-select takes its first exclusive option ("None
+    """What "typical" means in the tap counts: a single-choice question takes the first option
+    of its least worrying tier (see `order`), or without an order its first option that does
+    not end the questionnaire; a multi-select takes its first exclusive option ("None
     of these": most people have none of the listed warning signs) or, without one, its first
     option and Done."""
     if question.kind == "single":
+        if question.order:
+            # The least worrying answer ("None of these", "Now and then") is the typical one.
+            return (question.order[0][0],)
         return (next(o.id for o in question.options if not o.stop),)
     exclusive = [o.id for o in question.options if o.exclusive]
     return (exclusive[0],) if exclusive else (question.options[0].id,)
@@ -300,6 +304,7 @@ def run_check(
     failing triage case."""
     from bot.authoring import report
     from bot.authoring.diagram import write_diagram
+    from bot.authoring.diary_cases import diary_case_failures, load_diary_cases
     from bot.authoring.simulate import PathSpace, format_simulation
     from bot.authoring.simulate import simulate as run_simulation
 
@@ -307,6 +312,7 @@ def run_check(
     try:
         content = load_content(directory)
         cases = load_triage_cases(directory, content)
+        diary_cases = load_diary_cases(directory)
     except ContentError as error:
         _print(out, *error.problems)
         if error.warnings:
@@ -314,6 +320,14 @@ def run_check(
         return 1
     per_case = [case_failures(content, case) for case in cases]
     failures = [line for lines in per_case for line in lines]
+    per_diary = [diary_case_failures(content, case) for case in diary_cases]
+    failures += [line for lines in per_diary for line in lines]
+    diary_passed = sum(1 for lines in per_diary if not lines)
+    folder_path = Path(directory) if directory is not None else default_content_dir()
+    mono = monotonicity.check(
+        content, rel_path(folder_path, "triage.yaml"), rel_path(folder_path, "questions.yaml")
+    )
+    failures += mono.problems
     passed = sum(1 for lines in per_case if not lines)
     space = PathSpace(content)
     counts = tap_counts(content)
@@ -321,12 +335,26 @@ def run_check(
         out,
         *report.summary_lines(content, space),
         f"triage cases: all {len(cases)} pass"
-        if not failures
+        if passed == len(cases)
         else f"triage cases: {passed} of {len(cases)} pass",
+        *(
+            [
+                f"diary cases: all {len(diary_cases)} pass"
+                if diary_passed == len(diary_cases)
+                else f"diary cases: {diary_passed} of {len(diary_cases)} pass"
+            ]
+            if diary_cases
+            else []
+        ),
         f"shortest path: {_taps(counts.shortest)} (ends at the safety check); "
         f"shortest to a full result: {_taps(counts.shortest_full)}",
         f"typical path: {_taps(counts.typical)} (first ordinary answer, 'None of these' in lists)",
         f"longest path: {_taps(counts.longest)} (every box ticked)",
+        mono.summary,
+        "downgrades marked in triage.yaml (a sign added may lower the level):"
+        if mono.downgrade_lines
+        else "downgrades marked in triage.yaml: none",
+        *mono.downgrade_lines,
         "",
         *report.causes_lines(content),
         "",

@@ -13,9 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.authoring.report import describe_condition, quoted
+from bot.content import conditions as cond
 from bot.content.model import LEVEL_RANKS, SELF_CARE, Content, Question
 from bot.content.reachability import satisfiable
-from bot.questionnaire import logic
 
 RESULT = "result"
 START = "start"
@@ -66,14 +66,20 @@ def _stop_edges(content: Content, question: Question) -> list[str]:
     exits: dict[str, tuple[list[str], list[str]]] = {}
     for option in question.options:
         if option.stop:
-            result = logic.evaluate(content, {question.id: (option.id,)})
-            labels, rules = exits.setdefault(result.level.id, ([], []))
-            labels.append(option.label)
-            rules.extend(
-                nudge.rule_id
-                for nudge in result.nudges
-                if nudge.level.id == result.level.id and nudge.rule_id not in rules
+            # The answer alone, as if its skip rule held (a follow-up such as the clot
+            # question is only asked after an earlier answer).
+            answers = {question.id: (option.id,)}
+            fired = [
+                rule
+                for rule in content.rules
+                if cond.evaluate(rule.when, answers, set(option.flags))
+            ]
+            level = max(
+                (rule.level for rule in fired), key=LEVEL_RANKS.__getitem__, default=SELF_CARE
             )
+            labels, rules = exits.setdefault(level, ([], []))
+            labels.append(option.label)
+            rules.extend(r.id for r in fired if r.level == level and r.id not in rules)
     return [
         _edge(
             _node(question),

@@ -9,8 +9,9 @@ meant; they never change the exit code. The rules (also in content/README.md):
 - an option that changes nothing: a tickable option of a multi-select with no points, no flag
   that a rule or skip rule uses, and not named by any rule or skip rule. Exclusive options
   ("None of these", "Not sure") are exempt: they are how a person says no. In a single-choice
-  question an option without effect is the everyday answer ("Under 40"), which is fine; only
-  a single-choice question where no option has any effect is reported;
+  question, or a list without "None of these" (where the cramps are), an option without
+  effect is the everyday answer ("18 to 39", "Calves"), which is fine; only such a question
+  where no option has any effect is reported;
 - a flag that no rule or skip rule uses (setting it changes nothing);
 - a question that every path skips (its skip rule can only hold after a stop answer, say).
 """
@@ -291,7 +292,10 @@ def warning_lines(content: Content, space: PathSpace, folder: str) -> list[str]:
     named, used_flags = _condition_refs(content)
     for i, question in enumerate(content.questions):
         effects = [_has_effect(question, o, named, used_flags) for o in question.options]
-        if question.kind == "single":
+        # A list without "None of these" describes (where the cramps are), like a single
+        # choice: its everyday boxes need no effect, as long as some box has one.
+        describes = not any(o.exclusive for o in question.options)
+        if question.kind == "single" or describes:
             if not any(effects):
                 warnings.append(
                     f"{qfile}: questions[{i}] ({question.id}): no answer changes anything "

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import combinations
 
@@ -209,6 +209,13 @@ def safety_exits(content: Content) -> list[Exit]:
     ]
 
 
+def _passing(question: Question) -> list[Option]:
+    """The answers that pass a safety question: without a stop, and with an order, only its
+    least worrying ones (a sore calf is a sign of its own, with a follow-up question)."""
+    calm = set(question.order[0]) if question.order else None
+    return [o for o in question.options if not o.stop and (calm is None or o.id in calm)]
+
+
 class PassedModel:
     """The answers of a person past the safety check, and how likely each one is.
 
@@ -223,8 +230,7 @@ class PassedModel:
         self._tick = float(tick)  # compared with rng.random() per box: a Fraction is slow
         safety = {q.id for q in safety_questions(content)}
         self._offered: dict[str, list[Option]] = {
-            q.id: [o for o in q.options if not (q.id in safety and o.stop)]
-            for q in content.questions
+            q.id: _passing(q) if q.id in safety else list(q.options) for q in content.questions
         }
         self.chances: dict[str, dict[Answer, Fraction]] = {
             q.id: self._chances(q) for q in content.questions
@@ -309,6 +315,8 @@ class Simulation:
     top: dict[str, Fraction]
     levels: dict[str, Fraction]
     weight: Fraction  # the sum of either table
+    # (level, rule id) -> weight of the results at that level that the rule helped set
+    rules: dict[tuple[str, str], Fraction] = field(default_factory=dict)
 
 
 def simulate(
@@ -332,6 +340,7 @@ def simulate(
     sampled = total is None or total > limit
     top: dict[str, Fraction] = {}
     levels: dict[str, Fraction] = {}
+    rules: dict[tuple[str, str], Fraction] = {}
     walked = 0
     paths = model.sample(sample_size, random.Random(seed)) if sampled else passed.walk()
     for answers in paths:
@@ -339,6 +348,10 @@ def simulate(
         weight = Fraction(1) if sampled else model.chance(answers)
         result = logic.evaluate(content, answers)
         levels[result.level.id] = levels.get(result.level.id, Fraction(0)) + weight
+        for nudge in result.nudges:
+            if nudge.level.id == result.level.id and nudge.level.rank > 0:
+                key_ = (nudge.level.id, nudge.rule_id)
+                rules[key_] = rules.get(key_, Fraction(0)) + weight
         if result.stopped:
             key = STOPPED
         elif result.causes:
@@ -356,6 +369,7 @@ def simulate(
         top=top,
         levels=levels,
         weight=sum(levels.values(), Fraction(0)),
+        rules=rules,
     )
 
 
@@ -443,6 +457,22 @@ def format_simulation(content: Content, simulation: Simulation) -> list[str]:
         *(row(label, weight) for label, weight in rows),
         "urgency level:",
         *(row(label, weight) for label, weight in level_rows),
+        *_rule_lines(simulation, row),
         "note: compare the numbers before and after an edit, not with real life: the chances "
         "are a rough guess, not how often people answer so.",
     ]
+
+
+def _rule_lines(simulation: Simulation, row: Callable[[str, Fraction], str]) -> list[str]:
+    """Why each level comes out: the rules that set it, with the share of everyone (one
+    person can have several, so a level's rules add up to more than the level)."""
+    lines: list[str] = []
+    for level in _levels_by_rank():
+        found = sorted(
+            ((rule, weight) for (lid, rule), weight in simulation.rules.items() if lid == level),
+            key=lambda item: (-item[1], item[0]),
+        )
+        if found:
+            lines.append(f"{level}, set by (a person may have several):")
+            lines.extend(row(f"  {rule}", weight) for rule, weight in found)
+    return lines

@@ -180,7 +180,9 @@ def _parse_triage_top(data: Any, r: Reader) -> _Triage:
     rule_ids: list[tuple[str, str]] = []
     for i, raw in enumerate(r.items(top.get("rules"), "rules") if "rules" in top else []):
         where = f"rules[{i}]"
-        item = r.mapping(raw, where, ["id", "level", "when"], ["text", "unless_shown"])
+        item = r.mapping(
+            raw, where, ["id", "level", "when"], ["text", "unless_shown", "downgrade"]
+        )
         if item is None:
             continue
         rule_ids.append((f"{where}.id", r.ident(item, where)))
@@ -208,7 +210,7 @@ def _parse_questions(
     ):
         where = f"questions[{i}]"
         item = r.mapping(
-            raw, where, ["id", "kind", "text", "short", "options"], ["hint", "ask_if"]
+            raw, where, ["id", "kind", "text", "short", "options"], ["hint", "ask_if", "order"]
         )
         if item is None:
             continue
@@ -231,11 +233,47 @@ def _parse_questions(
                 short=r.text(item, "short", where),
                 options=tuple(options),
                 hint=r.text(item, "hint", where, optional=True) or None,
+                order=_parse_order(item, where, str(kind), options, r),
             )
         )
         raw_ask_if.append((where, item.get("ask_if")))
     r.duplicates(ids, "question")
     return str(version or ""), questions, raw_ask_if
+
+
+def _parse_order(
+    item: dict[str, Any], where: str, kind: str, options: list[Option], r: Reader
+) -> tuple[tuple[str, ...], ...]:
+    """`order: [none, weekly, [recent, most]]`: tiers from the least to the most worrying."""
+    if "order" not in item:
+        return ()
+    at = f"{where}.order"
+    if kind != "single":
+        r.error(at, "only single-choice questions have an order (ticking a box always adds)")
+        return ()
+    raw = item["order"]
+    if not isinstance(raw, list) or len(raw) < 2:
+        r.error(at, "must list at least two tiers, from the least to the most worrying")
+        return ()
+    known = {option.id for option in options}
+    seen: set[str] = set()
+    tiers: list[tuple[str, ...]] = []
+    for i, tier in enumerate(raw):
+        members = tier if isinstance(tier, list) else [tier]
+        ids: list[str] = []
+        for oid in members:
+            if isinstance(oid, bool):
+                r.error(f"{at}[{i}]", yes_no_problem(oid))
+            elif not isinstance(oid, str) or oid not in known:
+                r.error(f"{at}[{i}]", f"unknown option {oid!r}")
+            elif oid in seen:
+                r.error(f"{at}[{i}]", f"option '{oid}' is listed twice")
+            else:
+                seen.add(oid)
+                ids.append(oid)
+        if ids:
+            tiers.append(tuple(ids))
+    return tuple(tiers)
 
 
 def _parse_options(
@@ -381,6 +419,7 @@ def load_content(directory: Path | None = None) -> Content:
                 when=condition,
                 text=tr.text(item, "text", where, optional=True) or None,
                 unless_shown=tuple(unless),
+                downgrade=tr.text(item, "downgrade", where, optional=True),
             )
         )
 
@@ -440,4 +479,5 @@ def _replace_ask_if(question: Question, condition: Condition) -> Question:
         options=question.options,
         ask_if=condition,
         hint=question.hint,
+        order=question.order,
     )

@@ -58,6 +58,10 @@ class Question:
     options: tuple[Option, ...]
     ask_if: Condition | None = None
     hint: str | None = None
+    # Single choice: tiers of option ids from the least to the most worrying (options in one
+    # tier are equally worrying; options in no tier are not compared). See
+    # bot/questionnaire/monotonicity.py.
+    order: tuple[tuple[str, ...], ...] = ()
 
     def option(self, oid: str) -> Option | None:
         for option in self.options:
@@ -93,6 +97,8 @@ class Rule:
     # Causes whose block already says the same thing: while one of them is shown in the
     # result, this rule's text is left out there (the rule still counts for the level).
     unless_shown: tuple[str, ...] = ()
+    # Why this rule may depend on the absence of a sign (a marked downgrade), or "".
+    downgrade: str = ""
 
 
 @dataclass(frozen=True)

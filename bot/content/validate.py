@@ -119,17 +119,19 @@ def check_stops(questions: list[Question], rules: list[Rule], r: Reader) -> None
                         "safety question with stop: true",
                     )
                 continue
+            # A stop answer must say what to do: at least "see a doctor" (the age question
+            # ends with advice for young people; the safety check with urgent or emergency).
             answers = {question.id: (option.id,)}
             fired = [
                 rule
                 for rule in rules
-                if LEVEL_RANKS.get(rule.level, 0) >= LEVEL_RANKS["urgent"]
+                if LEVEL_RANKS.get(rule.level, 0) > LEVEL_RANKS["self_care"]
                 and cond.evaluate(rule.when, answers, set(option.flags))
             ]
             if not fired:
                 r.error(
                     f"questions[{i}].options[{j}].stop",
-                    "ends the questionnaire, but no urgent or emergency rule fires for it",
+                    "ends the questionnaire, but no rule above self_care fires for it",
                 )
 
 

@@ -7,6 +7,7 @@ answers: a stale or repeated press), store, `render_checkin` for the same messag
 Callback data: `d1:<night YYYYMMDD>:<item>:<value>`, ASCII, far below 64 bytes.
     cramps 0|1|2|4    longest lt1|1_5|5_10|gt10    now 1    woke y|n    twitch none|one|many
     <factor> 1|0 (the wanted tick state, so a press delivered twice is harmless)
+    calf y|n (after a cramp over 10 minutes: one calf swollen, red or warm?)
     factors done      urine y|n    weak y|n
     snooze 1 | skip 1 (first step only; the handler acts on them, the answers do not change)
 """
@@ -50,6 +51,7 @@ CHECKIN_ITEMS: Mapping[str, tuple[str, ...]] = {
     "longest": LONGEST,
     "now": ("1",),
     "woke": YES_NO,
+    "calf": YES_NO,
     "twitch": TWITCH,
     **dict.fromkeys(TOGGLES, ("1", "0")),
     "factors": ("done",),
@@ -59,7 +61,16 @@ CHECKIN_ITEMS: Mapping[str, tuple[str, ...]] = {
     "skip": ("1",),
 }
 # The steps in the order they are asked; some only when they apply (see next_step).
-STEPS: tuple[str, ...] = ("cramps", "longest", "woke", "twitch", "factors", "urine", "weak")
+STEPS: tuple[str, ...] = (
+    "cramps",
+    "longest",
+    "woke",
+    "calf",
+    "twitch",
+    "factors",
+    "urine",
+    "weak",
+)
 
 _DATA_RE = re.compile(r"d1:([0-9]{8}):([a-z0-9_]{1,16}):([a-z0-9_]{1,8})")
 
@@ -110,6 +121,12 @@ def needs_urine_question(answers: Mapping[str, Any]) -> bool:
     return count >= 4 or (count > 0 and "exercise" in factors_of(answers))
 
 
+def needs_calf_question(answers: Mapping[str, Any]) -> bool:
+    """A cramp over 10 minutes: one question about a swollen, red or warm calf (a clot can
+    feel like a cramp that will not ease)."""
+    return (cramp_count(answers) or 0) > 0 and answers.get("longest") == "gt10"
+
+
 def next_step(answers: Mapping[str, Any], *, ask_weakness: bool) -> str | None:
     """The item to ask next; None when the check-in is complete."""
     count = cramp_count(answers)
@@ -120,6 +137,8 @@ def next_step(answers: Mapping[str, Any], *, ask_weakness: bool) -> str | None:
             return "longest"
         if not isinstance(answers.get("woke"), bool):
             return "woke"
+        if needs_calf_question(answers) and not isinstance(answers.get("calf"), bool):
+            return "calf"
     if answers.get("twitch") not in TWITCH:
         return "twitch"
     if answers.get("factors_done") is not True:
@@ -190,7 +209,7 @@ def apply_press(answers: Mapping[str, Any], press: CheckinPress) -> dict[str, An
         return new
     if item == "cramps":
         new["cramps"] = int(value)
-    elif item in ("woke", "urine", "weak"):
+    elif item in ("woke", "calf", "urine", "weak"):
         new[item] = value == "y"
     else:
         new[item] = value
@@ -205,6 +224,8 @@ def _planned_steps(answers: Mapping[str, Any], *, ask_weakness: bool) -> list[st
     steps = ["cramps"]
     if cramp_count(answers) != 0:
         steps += ["longest", "woke"]
+        if needs_calf_question(answers):
+            steps.append("calf")
     steps += ["twitch", "factors"]
     if needs_urine_question(answers):
         steps.append("urine")
@@ -266,7 +287,7 @@ def _step_buttons(
         rows = [(toggle,) for toggle in toggles]
         rows.append((_button(texts, night, "checkin.done", "factors", "done"),))
         return tuple(rows)
-    return _yes_no(texts, night, step)  # woke, urine, weak
+    return _yes_no(texts, night, step)  # woke, calf, urine, weak
 
 
 def _summary(texts: Texts, answers: Mapping[str, Any]) -> list[str]:

@@ -14,12 +14,13 @@ The answers of one night (written by bot/checkin.py):
     now: bool                                      (a cramp going on while answering)
     twitch: "none" | "one" | "many"
     factors: list of FACTORS ids;  factors_done: bool
+    calf: bool  (one calf swollen, red or warm; asked after a cramp over 10 minutes)
     urine: bool  (dark or cola-coloured urine)     weak: bool  (new weakness or numbness)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -40,7 +41,10 @@ LEVELS: tuple[str, ...] = tuple(sorted(LEVEL_RANKS, key=LEVEL_RANKS.__getitem__)
 WARNING_LEVELS: Mapping[str, str] = {
     "dark_urine": "emergency",
     "cramp_now": "urgent",
+    "calf_swollen": "urgent",
     "long_cramp": "see_doctor",
+    "woken_often": "see_doctor",
+    "twitch_many": "see_doctor",
     "frequent_cramps": "see_doctor",
     "long_twitching": "see_doctor",
     "weakness": "see_doctor",
@@ -52,6 +56,14 @@ HISTORY_NIGHTS = 30
 FREQUENT_WINDOW = 14  # recorded nights looked at
 FREQUENT_MIN_CRAMP_NIGHTS = 8
 FREQUENT_MIN_RECORDED = 10
+# Woken by cramps on most of the last 7 recorded nights: the questionnaire's "they wake me
+# most nights", which leads to a doctor.
+WOKEN_WINDOW = 7
+WOKEN_MIN_NIGHTS = 4
+# Twitching in several places, on more than one day in the last two weeks: the
+# questionnaire's "twitches in many places".
+TWITCH_MANY_WINDOW_DAYS = 14
+TWITCH_MANY_MIN_DAYS = 2
 TWITCH_MIN_DAYS = 10
 # "More than two weeks": first and last twitch day 14 days apart span 15 calendar days.
 TWITCH_MIN_SPAN_DAYS = 14
@@ -178,6 +190,8 @@ def immediate_warnings(answers: Mapping[str, Any], *, texts: Texts) -> list[Diar
         found.append(_warning(texts, "dark_urine", "diary.warn.dark_urine"))
     if answers.get("now") is True:
         found.append(_warning(texts, "cramp_now", "diary.warn.cramp_now"))
+    if answers.get("calf") is True:
+        found.append(_warning(texts, "calf_swollen", "diary.warn.calf"))
     return found
 
 
@@ -209,6 +223,25 @@ def warnings_for(
                 )
             )
 
+    woken = _woken_nights(recorded[-WOKEN_WINDOW:])
+    if woken >= WOKEN_MIN_NIGHTS:
+        found.append(
+            _warning(
+                texts,
+                "woken_often",
+                "diary.warn.woken",
+                woken=woken,
+                nights=len(recorded[-WOKEN_WINDOW:]),
+            )
+        )
+
+    recent = night - timedelta(days=TWITCH_MANY_WINDOW_DAYS - 1)
+    many_days = [
+        e.night for e in history if e.night >= recent and e.answers.get("twitch") == "many"
+    ]
+    if len(many_days) >= TWITCH_MANY_MIN_DAYS:
+        found.append(_warning(texts, "twitch_many", "diary.warn.twitch_many", days=len(many_days)))
+
     since = night - timedelta(days=TWITCH_WINDOW_DAYS - 1)
     twitch_days = [e.night for e in history if e.night >= since and had_twitch(e.answers)]
     if len(twitch_days) >= TWITCH_MIN_DAYS:
@@ -232,6 +265,10 @@ def warnings_for(
 
     found.sort(key=lambda w: LEVELS.index(w.level), reverse=True)  # stable: rule order kept
     return found
+
+
+def _woken_nights(entries: Sequence[DiaryRecord]) -> int:
+    return sum(1 for e in entries if had_cramps(e.answers) and e.answers.get("woke") is True)
 
 
 def filter_repeats(

@@ -38,6 +38,7 @@ async def test_delete_after_everything_leaves_no_row_in_any_table(world: World) 
     await alex.press("1")
     await alex.press("over 10 min")  # a long cramp: a nudge to see a doctor is recorded
     await alex.press("Yes")
+    await alex.press("No")  # one calf swollen, red or warm?
     await alex.press("None")  # twitches
     await alex.press("None of these")  # factors: one tap when nothing is ticked
     assert "doctor" in alex.last_text()

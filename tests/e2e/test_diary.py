@@ -182,6 +182,21 @@ async def test_a_cramp_right_now_is_urgent(world: World) -> None:
     assert entry is not None and entry.answers["now"] is True
 
 
+async def test_a_long_cramp_asks_about_one_calf_and_yes_is_urgent(world: World) -> None:
+    alex = await with_reminders(world)
+    await morning_checkin(world, alex)
+    for label in ("1", "Over 10 min", "No"):
+        await alex.press(label)
+    assert "is one calf swollen, red or warm" in alex.last_text()
+    for label in ("Yes", "None", "None of these"):
+        await alex.press(label)
+    text = alex.last_text()
+    assert "Please see a doctor today" in text
+    assert "blood clot" in text and "112 / 999 / 911" in text
+    entry = await world.storage.get_diary_entry(1001, NIGHT)
+    assert entry is not None and entry.answers["calf"] is True and entry.complete
+
+
 async def test_weakness_is_asked_after_three_flagged_nights_and_yes_suggests_a_doctor(
     world: World,
 ) -> None:
@@ -200,11 +215,11 @@ async def test_weakness_is_asked_after_three_flagged_nights_and_yes_suggests_a_d
 async def test_the_same_nudge_is_not_repeated_within_a_week(world: World) -> None:
     alex = await with_reminders(world)
     await morning_checkin(world, alex)
-    for label in ("1", "Over 10 min", "No", "None", "None of these"):
+    for label in ("1", "Over 10 min", "No", "No", "None", "None of these"):
         await alex.press(label)
     assert "lasted more than 10 minutes" in alex.last_text()
     await morning_checkin(world, alex, BERLIN_MORNING + timedelta(days=1))
-    for label in ("1", "Over 10 min", "No", "None", "None of these"):
+    for label in ("1", "Over 10 min", "No", "No", "None", "None of these"):
         await alex.press(label)
     assert "saved for the night of 26 Nov" in alex.last_text()
     assert "lasted more than 10 minutes" not in alex.last_text()

@@ -113,6 +113,8 @@ async def test_kill_9_mid_questionnaire_then_continue(
     await alex.press("None of these")
     await shows("Question 2 of about")
     await alex.press("None of these")
+    await shows("How old are you")
+    await alex.press("18 to 39")
     await shows("☐ Calves")
     message_id = alex.keyboard_message().message_id
     toggle = alex.callback_data("☐ Calves")
@@ -140,7 +142,7 @@ async def test_kill_9_mid_questionnaire_then_continue(
     await shows("☑ Thighs")
     assert "☑ Calves" in alex.buttons()
     await alex.press("Done")
-    await shows("Question 4 of about")
+    await shows("Question 5 of about")
 
     assert await bot.terminate() == 0
 
@@ -150,7 +152,12 @@ async def test_kill_9_mid_questionnaire_then_continue(
         answers = await storage.get_answers(current.id)
     finally:
         await storage.close()
-    assert answers == {"em_now": ("none",), "em_soon": ("none",), "where": ("calves", "thighs")}
+    assert answers == {
+        "em_now": ("none",),
+        "em_soon": ("none",),
+        "age": ("u40",),
+        "where": ("calves", "thighs"),
+    }
     assert current.current_question == "often"
 
     log_text = logs.read_text(encoding="utf-8", errors="replace")

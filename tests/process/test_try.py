@@ -196,7 +196,7 @@ async def test_a_crashing_handler_is_reported_while_typing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     without_text(monkeypatch, "q.back")
-    code, out, err = await run_typed(tmp_path, "/start\n1\n7\n/help\n")
+    code, out, err = await run_typed(tmp_path, "/start\n1\n8\n/help\n")
     assert (code, err) == (0, "")
     assert "(!) the bot failed: KeyError: 'q.back' (" in out
     assert "timed out" not in out
@@ -338,7 +338,7 @@ async def test_typing_numbers_presses_buttons_and_eof_leaves_cleanly(tmp_path: P
     assert "Type /start to begin" in out
     assert "you> [1] I understand, let's start" in out
     assert "Question 1 of about" in out
-    assert "(!) there is no button 9: the newest message with buttons has 7 (1 to 7)" in out
+    assert "(!) there is no button 9: the newest message with buttons has 8 (1 to 8)" in out
     assert ":advance 1d" in out  # the help text
     assert "(!) unknown command ':bogus'; type :help for the list" in out
     assert out.rstrip().endswith("Bye.")

@@ -136,6 +136,10 @@ def test_simulation_report(small: Content) -> None:
         "  urgent                          5.0%",
         "  see_doctor                      2.5%",
         "  self_care                      92.5%",
+        "urgent, set by (a person may have several):",
+        "    dry_heat                      5.0%",
+        "see_doctor, set by (a person may have several):",
+        "    hot_nights                    2.5%",
         NOTE,
     ]
 
@@ -233,5 +237,6 @@ def test_real_content_is_sampled_past_its_safety_check() -> None:
     lines = format_simulation(content, result)
     assert lines[len(result.exits) + 2].startswith(
         "simulation, part 2, the full results of everyone past the safety check "
-        '(em_now: "None of these"; em_soon: "None of these"), sampled: 500 people'
+        '(em_now: "None of these"; em_soon: "None of these"), '
+        "sampled: 500 people"
     )

@@ -89,8 +89,16 @@ def test_safety_check_comes_first_and_asks_about_the_last_24_hours(content: Cont
     for question in (first, second):
         assert "24 hours" in question.text
         assert question.kind == "single"
-        assert all(o.stop for o in question.options if o.id != "none")
-    assert not any(o.stop for q in content.questions[2:] for o in q.options)
+        # Every sign ends it, except a sore calf, which asks about clot risk first.
+        assert all(o.stop for o in question.options if o.id not in ("none", "calfpain"))
+    # Later, only follow-ups (clot risk, pregnancy warning signs) and "under 18" end it.
+    stops = {(q.id, o.id) for q in content.questions[2:] for o in q.options if o.stop}
+    assert stops == {("clot", "yes"), ("age", "u18"), ("preg", "yes")}
+    for qid in ("clot", "preg"):
+        question = content.question(qid)
+        assert question is not None and question.ask_if is not None, qid
+    # The age band comes before any question about the cramps or causes.
+    assert [q.id for q in content.questions[:5]] == ["em_now", "em_soon", "clot", "age", "where"]
 
 
 def test_medical_wording_rules(content: Content) -> None:
@@ -370,7 +378,7 @@ def test_stop_option_without_urgent_rule(tmp_path: Path, content: Content) -> No
     )
     assert problems_of(directory) == [
         f"content/questions.yaml: questions[{i}].options[{j}].stop: ends the questionnaire, "
-        "but no urgent or emergency rule fires for it"
+        "but no rule above self_care fires for it"
     ]
 
 

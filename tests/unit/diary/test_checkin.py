@@ -195,8 +195,9 @@ def test_every_button_fits_64_bytes_and_parses_back() -> None:
             ["4 or more"],
             ["4 or more", "Over 10 min"],
             ["4 or more", "Over 10 min", "Yes"],
-            ["4 or more", "Over 10 min", "Yes", "None"],
-            ["4 or more", "Over 10 min", "Yes", "None", "Done"],
+            ["4 or more", "Over 10 min", "Yes", "No"],
+            ["4 or more", "Over 10 min", "Yes", "No", "None"],
+            ["4 or more", "Over 10 min", "Yes", "No", "None", "Done"],
         )
     ]
     screens.append(walk(["None", "None", "Done"], ask_weakness=True)[1])
@@ -301,7 +302,7 @@ def test_weakness_question_only_when_asked_for() -> None:
 
 
 def test_completed_screen_shows_warnings_instead_of_the_calm_line() -> None:
-    answers, _ = walk(["1", "Over 10 min", "Yes", "None", "Done"])
+    answers, _ = walk(["1", "Over 10 min", "Yes", "No", "None", "Done"])
     warning = DiaryWarning("long_cramp", "see_doctor", "<b>Worth booking</b>\nA long cramp.")
     screen = render_checkin(TEXTS, NIGHT, answers, ask_weakness=False, warnings=[warning])
     assert screen.text.endswith("<b>Worth booking</b>\nA long cramp.")
@@ -320,7 +321,7 @@ def test_labels_are_escaped_exactly_once_in_text_and_never_on_buttons() -> None:
 
 
 def test_the_finished_checkin_repeats_the_urgent_advice_for_a_cramp_right_now() -> None:
-    answers, screen = walk(["1", "Still going after 10 min", "No", "None", "None of these"])
+    answers, screen = walk(["1", "Still going after 10 min", "No", "No", "None", "None of these"])
     assert answers["now"] is True and next_step(answers, ask_weakness=False) is None
     # shown from the answers even when the caller passed no warnings
     assert "<b>Please see a doctor today</b>" in screen.text
@@ -339,7 +340,7 @@ def test_none_of_these_is_one_tap_unless_boxes_are_ticked() -> None:
 
 
 def test_two_warnings_of_one_level_share_one_heading() -> None:
-    answers, _ = walk(["1", "Over 10 min", "Yes", "None", "Done"])
+    answers, _ = walk(["1", "Over 10 min", "Yes", "No", "None", "Done"])
     first = DiaryWarning("long_cramp", "see_doctor", "<b>Book</b>\nA long cramp.", "A long cramp.")
     second = DiaryWarning(
         "new_medicine", "see_doctor", "<b>Book</b>\nA new medicine.", "A new medicine."
@@ -347,3 +348,23 @@ def test_two_warnings_of_one_level_share_one_heading() -> None:
     screen = render_checkin(TEXTS, NIGHT, answers, ask_weakness=False, warnings=[first, second])
     assert screen.text.count("<b>Book</b>") == 1
     assert screen.text.endswith("<b>Book</b>\nA long cramp.\n\nA new medicine.")
+
+
+def test_a_cramp_over_10_minutes_asks_about_one_calf() -> None:
+    answers, screen = walk(["1", "Over 10 min", "Yes"])
+    assert next_step(answers, ask_weakness=False) == "calf"
+    assert "is one calf swollen, red or warm" in screen.text
+    assert "Step 4 of about 6" in screen.text
+    answers, screen = walk(["1", "Over 10 min", "Yes", "Yes", "None", "None of these"])
+    assert answers["calf"] is True and next_step(answers, ask_weakness=False) is None
+    # Shown from the answers even when the caller passed no warnings: see a doctor today.
+    assert "<b>Please see a doctor today</b>" in screen.text
+    assert "blood clot" in screen.text and "112 / 999 / 911" in screen.text
+    # Shorter cramps are not asked about the calf.
+    answers, _ = walk(["1", "5–10 min", "Yes"])
+    assert next_step(answers, ask_weakness=False) == "twitch"
+    answers, _ = walk(["1", "Over 10 min", "Yes", "No", "None", "None of these"])
+    assert (
+        "Please see a doctor today"
+        not in render_checkin(TEXTS, NIGHT, answers, ask_weakness=False).text
+    )

@@ -19,7 +19,13 @@ USER = 501
 MORNING = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # the person has no zone: UTC
 NIGHT = date(2026, 11, 25)
 # One cramp longer than ten minutes: a "see a doctor" sign, shown at most once a week.
-LONG_CRAMP_NIGHT = (("cramps", "1"), ("longest", "gt10"), ("woke", "n"), ("twitch", "none"))
+LONG_CRAMP_NIGHT = (
+    ("cramps", "1"),
+    ("longest", "gt10"),
+    ("woke", "n"),
+    ("calf", "n"),  # asked after a cramp over 10 minutes
+    ("twitch", "none"),
+)
 
 
 @pytest.fixture

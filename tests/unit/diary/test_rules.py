@@ -373,3 +373,66 @@ def test_labels_inside_history_and_insights_are_escaped_once() -> None:
     assert "Longest cramp: &gt; 10 min" in view
     view = insights_view(insight_entries([1, 1, 1], [0, 0, 0]), texts=texts)
     assert "3 of 3 nights after sport &amp; sweat, 0 of 3 without" in view
+
+
+# --- the diary agrees with the questionnaire ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("woken", "warned"), [(3, False), (4, True), (7, True)])
+def test_woken_on_most_of_the_last_7_recorded_nights(woken: int, warned: bool) -> None:
+    # As the questionnaire's "they wake me most nights": see a doctor.
+    entries = [Entry(night(i), full(1, woke=i < woken)) for i in range(7)]
+    warnings = warnings_for(entries, night(6), texts=TEXTS)
+    assert ("woken_often" in reasons(warnings)) is warned
+    if warned:
+        warning = next(w for w in warnings if w.reason == "woken_often")
+        assert warning.level == "see_doctor"
+        assert f"Cramps woke you on {woken} of your last 7 recorded nights" in warning.text
+        assert "Book a doctor&#x27;s appointment" in warning.text
+
+
+def test_woken_nights_older_than_the_last_7_recorded_do_not_count() -> None:
+    old = [Entry(night(i), full(1, woke=True)) for i in range(4)]
+    recent = [Entry(night(4 + i), full(1 if i < 3 else 0, woke=True)) for i in range(7)]
+    warnings = warnings_for(old + recent, night(10), texts=TEXTS)
+    assert "woken_often" not in reasons(warnings)
+
+
+def test_cramps_that_did_not_wake_do_not_count_as_woken() -> None:
+    entries = [Entry(night(i), full(1, woke=False)) for i in range(7)]
+    assert "woken_often" not in reasons(warnings_for(entries, night(6), texts=TEXTS))
+
+
+@pytest.mark.parametrize(
+    ("days", "warned"),
+    [([13], False), ([0, 13], True), ([0, 14], False), ([3, 5, 9], True)],
+)
+def test_twitching_in_several_places_within_14_days(days: list[int], warned: bool) -> None:
+    # As the questionnaire's "twitches in many places": see a doctor.
+    entries = [Entry(night(i), full(0, twitch="many" if i in days else "one")) for i in range(15)]
+    entries = [e for e in entries if e.night <= night(max(days))]
+    warnings = warnings_for(entries, night(max(days)), texts=TEXTS)
+    assert ("twitch_many" in reasons(warnings)) is warned
+    if warned:
+        warning = next(w for w in warnings if w.reason == "twitch_many")
+        assert warning.level == "see_doctor"
+        assert "twitching in several places on" in warning.text
+
+
+def test_twitching_in_one_place_is_not_several_places() -> None:
+    entries = [Entry(night(i), full(0, twitch="one")) for i in range(5)]
+    assert "twitch_many" not in reasons(warnings_for(entries, night(4), texts=TEXTS))
+
+
+def test_a_swollen_calf_after_a_long_cramp_is_urgent_and_always_shown() -> None:
+    entries = [Entry(night(0), full(1, longest="gt10", calf=True))]
+    warnings = warnings_for(entries, night(0), texts=TEXTS)
+    assert [(w.reason, w.level) for w in warnings] == [
+        ("calf_swollen", "urgent"),
+        ("long_cramp", "see_doctor"),
+    ]
+    assert "blood clot" in warnings[0].text and "112 / 999 / 911" in warnings[0].text
+    sent = {"calf_swollen": datetime(2025, 3, 1, tzinfo=UTC)}
+    assert filter_repeats(warnings[:1], sent, datetime(2025, 3, 2, tzinfo=UTC)) == warnings[:1]
+    no = [Entry(night(0), full(1, longest="gt10", calf=False))]
+    assert reasons(warnings_for(no, night(0), texts=TEXTS)) == ["long_cramp"]

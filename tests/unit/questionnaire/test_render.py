@@ -122,15 +122,16 @@ def test_result_with_causes_and_nudges() -> None:
     assert screen.text.startswith(
         "<b>Your result</b>\n\n<b>In short: Book a doctor's appointment. Why"
     )
-    assert "ask for blood tests of your kidney function and salts" in screen.text
-    assert "Because you said: swollen ankles or feet; blood or foam in the urine." in screen.text
+    assert "Kidney check: ask for blood tests of kidney function and salts" in screen.text
+    assert "Because you said: foamy urine; swollen ankles or feet." in screen.text
+    assert "Because you said: swollen ankles or feet." in screen.text
     assert "Nothing you told me is a warning sign" not in screen.text
     assert "kidneys may be failing" not in screen.text
 
 
 def test_calm_kidney_note() -> None:
     screen = render_result(CONTENT, logic.evaluate(CONTENT, {**CALM, "health": ("bp",)}))
-    assert "mention the cramps at your next check-up" in screen.text
+    assert "Mention the cramps at your next check-up." in screen.text
     assert "Because you said: high blood pressure." in screen.text
     assert "What to do: You can look after this at home" in screen.text
 
@@ -191,7 +192,7 @@ def test_a_long_result_is_shortened_step_by_step() -> None:
 
 
 def test_no_cause_with_a_warning_sign_does_not_sound_all_clear() -> None:
-    answers = {**CALM, "where": ("arms",), "length": ("mins",)}
+    answers = {**CALM, "where": ("arms",), "upper": ("new_pain",), "length": ("mins",)}
     screen = render_result(CONTENT, logic.evaluate(CONTENT, answers))
     assert "Please see a doctor today" in screen.text
     assert "No single common contributor stands out" in screen.text
