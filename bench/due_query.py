@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,7 @@ async def build(path: Path, users: int, seed: int) -> float:
 
 def busy_minutes(path: Path, samples: int, seed: int) -> list[int]:
     """`samples` minutes (epoch seconds of their start) that have due users, in time order."""
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         minutes = [
             int(row[0])
             for row in db.execute(
@@ -137,7 +138,7 @@ async def measure(path: Path, samples: int, seed: int) -> dict[str, Any]:
                 u.next_reminder_at and u.next_reminder_at.timestamp() >= minute for u in due
             )
         rss_after = rss_mib()
-        with sqlite3.connect(path) as db:
+        with closing(sqlite3.connect(path)) as db, db:
             total = db.execute("SELECT count(*) FROM users").fetchone()[0]
     finally:
         mover.close()

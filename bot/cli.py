@@ -63,7 +63,27 @@ def _parser() -> argparse.ArgumentParser:
     tryout.add_argument(
         "--files", type=Path, default=None, help="save files the bot sends (/export) here"
     )
+    backup = sub.add_parser(
+        "backup", help="copy the database (CRAMP_BOT_DB) to FILE, also while the bot runs"
+    )
+    backup.add_argument("file", type=Path, help="where to write the backup (a new file, 0600)")
+    backup.add_argument(
+        "--db", type=Path, default=None, help="the database to copy (default: CRAMP_BOT_DB)"
+    )
     return parser
+
+
+def backup_command(args: argparse.Namespace) -> int:
+    from bot.backup import BackupError, backup_database
+
+    try:
+        db = args.db or load_settings(need_token=False).db_path
+        size = backup_database(db, args.file)
+    except (ConfigError, BackupError) as error:
+        print(f"cramp-bot backup: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"backup of {db} written to {args.file} ({size:,} bytes, integrity check ok)")
+    return 0
 
 
 def check_database_path(path: Path) -> None:
@@ -107,12 +127,21 @@ async def _serve(settings: Settings, *, webhook_secret: str | None = None) -> in
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     mode = "webhook" if webhook_secret is not None else "polling"
+    exit_code = 0
+
+    def stop_with(code: int) -> None:
+        nonlocal exit_code
+        exit_code = code
+        stop.set()
+
     delay = 1.0
     try:
         while not stop.is_set():
             # A fresh Application per attempt: a half-started one must not register its
             # hooks and jobs twice.
-            application = build_application(Deps(settings, content, storage, clock))
+            deps = Deps(settings, content, storage, clock)
+            deps.stop_with = stop_with
+            application = build_application(deps)
             receiving: contextlib.AbstractAsyncContextManager[object]
             if webhook_secret is not None:
                 assert settings.webhook_url is not None
@@ -171,7 +200,7 @@ async def _serve(settings: Settings, *, webhook_secret: str | None = None) -> in
                 delay = min(delay * 2, 60.0)
     finally:
         await storage.close()
-    return 0
+    return exit_code
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -191,7 +220,9 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"cramp-bot: {error}", file=sys.stderr)
         return EXIT_CONFIG
     secret = (settings.webhook_secret or new_secret()) if webhook else None
-    setup_logging(token=settings.token, secrets=[secret] if secret else [])
+    setup_logging(
+        token=settings.token, secrets=[secret] if secret else [], level=settings.log_level
+    )
     return asyncio.run(_serve(settings, webhook_secret=secret))
 
 
@@ -259,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return run_command(args)
+    if args.command == "backup":
+        return backup_command(args)
     if args.command == "health":
         return health_command()
     if args.command == "stats":

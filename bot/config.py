@@ -6,6 +6,7 @@ instead of a traceback.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -14,6 +15,8 @@ from pathlib import Path
 
 DEFAULT_DB = "./cramp-bot.db"
 DEFAULT_SEND_RATE = 25.0
+# Days after which a person who blocked the bot and never came back is removed.
+DEFAULT_RETENTION_DAYS = 365
 DEFAULT_LISTEN = ("127.0.0.1", 8443)
 
 # Telegram tokens look like "123456789:AA...": a numeric bot id, a colon, a 35-ish char secret.
@@ -36,6 +39,8 @@ class Settings:
     api_base_url: str | None = None
     send_rate: float = DEFAULT_SEND_RATE
     content_dir: Path | None = None
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    log_level: int = logging.INFO
     admins: frozenset[int] = frozenset()
     webhook_url: str | None = None  # set: updates come by webhook instead of long polling
     listen: tuple[str, int] = DEFAULT_LISTEN
@@ -105,6 +110,32 @@ def parse_send_rate(raw: str | None) -> float:
     if rate < 0:
         raise ConfigError("CRAMP_BOT_SEND_RATE must not be negative (0 turns pacing off).")
     return rate
+
+
+def parse_retention_days(raw: str | None) -> int:
+    if raw is None or raw.strip() == "":
+        return DEFAULT_RETENTION_DAYS
+    try:
+        days = int(raw)
+    except ValueError:
+        raise ConfigError(
+            f"CRAMP_BOT_RETENTION_DAYS must be a whole number of days, got {raw!r}."
+        ) from None
+    if days < 30:
+        # Shorter would remove people who only went quiet for a few weeks.
+        raise ConfigError("CRAMP_BOT_RETENTION_DAYS must be at least 30.")
+    return days
+
+
+def parse_log_level(raw: str | None) -> int:
+    if raw is None or raw.strip() == "":
+        return logging.INFO
+    level = logging.getLevelName(raw.strip().upper())
+    if not isinstance(level, int):
+        raise ConfigError(
+            f"CRAMP_BOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}."
+        )
+    return level
 
 
 def parse_admins(raw: str | None) -> frozenset[int]:
@@ -183,6 +214,8 @@ def load_settings(
         api_base_url=base_url,
         send_rate=parse_send_rate(env.get("CRAMP_BOT_SEND_RATE")),
         content_dir=Path(content_dir) if content_dir else None,
+        retention_days=parse_retention_days(env.get("CRAMP_BOT_RETENTION_DAYS")),
+        log_level=parse_log_level(env.get("CRAMP_BOT_LOG_LEVEL")),
         admins=parse_admins(env.get("CRAMP_BOT_ADMINS")),
         webhook_url=parse_webhook_url(env.get("CRAMP_BOT_WEBHOOK_URL")),
         listen=parse_listen(env.get("CRAMP_BOT_LISTEN")),

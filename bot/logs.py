@@ -18,6 +18,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+# At DEBUG these libraries print whole updates, Bot API parameters and SQL arguments.
+LIBRARIES_THAT_QUOTE_PEOPLE = ("telegram", "aiosqlite", "asyncio", "hpack", "h11", "h2")
 _BARE = re.compile(r"^[A-Za-z0-9_.:/@+,-]+$")
 _EVENT = "event_name"
 _FIELDS = "event_fields"
@@ -99,5 +101,9 @@ def setup_logging(
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # At DEBUG these print whole updates, Bot API parameters and SQL arguments: typed text,
+    # callback data and answers. DEBUG is for the bot's own lines; they stay at INFO.
+    for name in LIBRARIES_THAT_QUOTE_PEOPLE:
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
     # tornado's own access and error lines would repeat what the webhook server logs.
     logging.getLogger("tornado.access").setLevel(logging.WARNING)

@@ -43,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -298,6 +299,33 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+# --- files -------------------------------------------------------------------------------------
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def create_private(path: Path) -> None:
+    """Create `path` (if missing) readable by its owner only, whatever the umask."""
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        path.chmod(PRIVATE_FILE)
+
+
+def private_files(path: Path) -> None:
+    """The database and its -wal/-shm: health data, for their owner's eyes only. SQLite
+    gives new -wal/-shm files the database's mode; files of an older version are tightened."""
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with suppress(OSError):  # missing, or owned by someone else: nothing to tighten
+            if name.stat().st_mode & 0o077:
+                name.chmod(PRIVATE_FILE)
+
+
+def _file_identity(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_dev, info.st_ino
+
+
 # --- the store ---------------------------------------------------------------------------------
 
 
@@ -315,6 +343,11 @@ def probe_database(path: Path) -> None:
             f"cannot open the database {path}: the directory {path.parent} does not exist"
         )
     try:
+        # Made private before SQLite touches it: the file will hold health data.
+        create_private(path)
+    except OSError as error:
+        raise StorageError(f"cannot create the database {path}: {error.strerror}") from error
+    try:
         connection = sqlite3.connect(path)
     except sqlite3.Error as error:
         raise StorageError(f"cannot open the database {path}: {error}") from error
@@ -331,10 +364,13 @@ class Storage:
         self._db = db
         self._lock = asyncio.Lock()
         self.path = path
+        self._identity: tuple[int, int] | None = None
 
     @classmethod
-    async def open(cls, path: str | Path) -> Storage:
-        """Open (creating the file, not its directory) and migrate the database."""
+    async def open(cls, path: str | Path, *, busy_timeout_ms: int = 5000) -> Storage:
+        """Open (creating the file, not its directory) and migrate the database. A write
+        lock held elsewhere is waited for up to `busy_timeout_ms`, then "database is locked"
+        is raised and the transaction never began."""
         path = Path(path)
         probe_database(path)
         try:
@@ -344,12 +380,17 @@ class Storage:
         db.row_factory = sqlite3.Row
         storage = cls(db, path)
         try:
+            await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms):d}")
             await storage._prepare()
-        except (sqlite3.Error, StorageError) as error:
+            storage._identity = _file_identity(path)
+        except BaseException as error:
+            # Whatever went wrong, the connection's thread must end, or the process hangs.
             await db.close()
             if isinstance(error, StorageError):
                 raise
-            raise StorageError(f"cannot use the database {path}: {error}") from error
+            if isinstance(error, sqlite3.Error | ValueError | IndexError | OSError):
+                raise StorageError(f"cannot use the database {path}: {error}") from error
+            raise
         return storage
 
     @classmethod
@@ -384,10 +425,12 @@ class Storage:
         db = self._db
         # WAL: readers never wait for the writer; NORMAL is durable across process crashes
         # in WAL mode (only an OS crash can lose the last commits).
-        await db.execute("PRAGMA busy_timeout = 5000")
         await db.execute("PRAGMA journal_mode = WAL")
         await db.execute("PRAGMA synchronous = NORMAL")
         await db.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten with zeros, so /delete leaves no health data in free
+        # pages (set explicitly: the compile-time default differs between builds).
+        await db.execute("PRAGMA secure_delete = ON")
         rows = await db.execute_fetchall("PRAGMA user_version")
         version = int(next(iter(rows))[0])
         if version > SCHEMA_VERSION:
@@ -395,11 +438,49 @@ class Storage:
                 f"the database {self.path} has schema version {version}, newer than this "
                 f"cramp-bot knows ({SCHEMA_VERSION}); upgrade cramp-bot"
             )
+        if version < 0:
+            raise StorageError(
+                f"the database {self.path} has schema version {version}, which no cramp-bot "
+                "ever wrote; restore it from a backup"
+            )
+        checked = [str(row[0]) for row in await db.execute_fetchall("PRAGMA quick_check")]
+        if checked != ["ok"]:
+            raise StorageError(
+                f"the database {self.path} is damaged ({' '.join(checked[0].split())[:160]}); "
+                "restore it from a backup (see `cramp-bot backup`)"
+            )
+        await self._probe_write(version)
+        private_files(self.path)
         for number in range(version + 1, SCHEMA_VERSION + 1):
             async with self._transaction() as tx:
                 for statement in _MIGRATIONS[number - 1]:
                     await tx.execute(statement)
                 await tx.execute(f"PRAGMA user_version = {number:d}")
+
+    async def _probe_write(self, version: int) -> None:
+        """Fail at start, not on the first answer, when the file cannot be written (read-only,
+        owned by someone else): a write in a transaction that is rolled back."""
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._db.execute(f"PRAGMA user_version = {version:d}")
+            finally:
+                await self._db.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot write to the database {self.path}: {error}") from error
+
+    def file_replaced(self) -> str | None:
+        """Why the file this connection writes to is no longer the one at the path (deleted,
+        moved away, replaced), or None when it still is. Writes would go to a file nobody sees."""
+        try:
+            now = _file_identity(self.path)
+        except FileNotFoundError:
+            return f"the database {self.path} was deleted"
+        except OSError as error:
+            return f"the database {self.path} cannot be checked ({error.strerror})"
+        if self._identity is not None and now != self._identity:
+            return f"the database {self.path} was replaced by another file"
+        return None
 
     async def close(self) -> None:
         async with self._lock:
@@ -499,17 +580,51 @@ class Storage:
             )
             await tx.execute("DELETE FROM assessments WHERE user_id = ?", (user_id,))
             await tx.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+        await self.checkpoint()
+
+    async def checkpoint(self) -> None:
+        """Copy the -wal into the database and empty it, so deleted rows (zeroed in the file
+        by secure_delete) do not linger in the -wal's old page images."""
+        async with self._lock:
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def purge_inactive(
+        self, *, unconsented_before: datetime, blocked_before: datetime
+    ) -> int:
+        """Remove people who never consented (first seen before `unconsented_before`) or who
+        blocked the bot before `blocked_before` and never came back; how many were removed."""
+        who = (
+            "SELECT user_id FROM users WHERE (consented_at IS NULL AND created_at < ?) "
+            "OR (blocked_at IS NOT NULL AND blocked_at < ?)"
+        )
+        bounds = (_iso(unconsented_before), _iso(blocked_before))
+        async with self._transaction() as tx:
+            rows = list(await tx.execute_fetchall(who, bounds))
+            if not rows:
+                return 0
+            await tx.execute(f"DELETE FROM nudges WHERE user_id IN ({who})", bounds)
+            await tx.execute(f"DELETE FROM diary WHERE user_id IN ({who})", bounds)
+            await tx.execute(
+                "DELETE FROM answers WHERE assessment_id IN (SELECT id FROM assessments "
+                f"WHERE user_id IN ({who}))",
+                bounds,
+            )
+            await tx.execute(f"DELETE FROM assessments WHERE user_id IN ({who})", bounds)
+            await tx.execute(f"DELETE FROM users WHERE user_id IN ({who})", bounds)
+        await self.checkpoint()
+        return len(rows)
 
     async def count_user_rows(self, user_id: int) -> dict[str, int]:
         row = await self._fetch_one(
             "SELECT "
-            "(SELECT count(*) FROM users WHERE user_id = ?1) AS users, "
-            "(SELECT count(*) FROM assessments WHERE user_id = ?1) AS assessments, "
+            "(SELECT count(*) FROM users WHERE user_id = ?) AS users, "
+            "(SELECT count(*) FROM assessments WHERE user_id = ?) AS assessments, "
             "(SELECT count(*) FROM answers WHERE assessment_id IN "
-            "  (SELECT id FROM assessments WHERE user_id = ?1)) AS answers, "
-            "(SELECT count(*) FROM diary WHERE user_id = ?1) AS diary, "
-            "(SELECT count(*) FROM nudges WHERE user_id = ?1) AS nudges",
-            (user_id,),
+            "  (SELECT id FROM assessments WHERE user_id = ?)) AS answers, "
+            "(SELECT count(*) FROM diary WHERE user_id = ?) AS diary, "
+            "(SELECT count(*) FROM nudges WHERE user_id = ?) AS nudges",
+            # Plain ? five times: Python 3.12+ warns about ?1 bound from a sequence.
+            (user_id,) * 5,
         )
         assert row is not None
         tables = ("users", "assessments", "answers", "diary", "nudges")
@@ -709,6 +824,41 @@ class Storage:
                 f"SELECT {_ASSESSMENT_COLUMNS} FROM assessments WHERE id = ?", (new_id,)
             )
         return _assessment(next(iter(rows)))
+
+    async def answer_and_finish(
+        self,
+        assessment_id: int,
+        question_id: str,
+        value: tuple[str, ...],
+        now: datetime,
+        *,
+        level: str,
+        result: dict[str, Any],
+        keep: Collection[str],
+    ) -> bool:
+        """The last answer and the result in one commit, so a crash between the two can never
+        leave an open questionnaire without a current question. False, and no change, if the
+        assessment is not open."""
+        async with self._transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE assessments SET status = 'finished', finished_at = ?, level = ?, "
+                "result = ?, current_question = NULL WHERE id = ? AND status = 'open'",
+                (_iso(now), level, _json(result), assessment_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await tx.execute(
+                "INSERT INTO answers (assessment_id, question_id, value, answered_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (assessment_id, question_id) "
+                "DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at",
+                (assessment_id, question_id, _json(list(value)), _iso(now)),
+            )
+            marks = ", ".join("?" * len(keep))
+            await tx.execute(
+                f"DELETE FROM answers WHERE assessment_id = ? AND question_id NOT IN ({marks})",
+                (assessment_id, *keep),
+            )
+            return True
 
     async def list_assessments(self, user_id: int) -> list[Assessment]:
         rows = await self._fetch(

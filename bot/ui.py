@@ -22,6 +22,7 @@ COMMANDS = (
     "start",
     "check",
     "reminders",
+    "checkin",
     "history",
     "insights",
     "export",

@@ -25,6 +25,7 @@ from handlers import (
     questionnaire,
     reminders,
     result,
+    upkeep,
 )
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
@@ -45,6 +46,7 @@ def _modules() -> list[ModuleType]:
         diary,
         chart,
         operator,
+        upkeep,
         fallback,
     ]
 

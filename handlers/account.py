@@ -179,7 +179,9 @@ async def help_command(update: Update, context: Context) -> None:
 
 async def privacy_command(update: Update, context: Context) -> None:
     """Says what is stored, why, and how to delete it."""
-    await reply_text(update, context, deps(context).content.text("privacy.text"))
+    d = deps(context)
+    days = d.settings.retention_days
+    await reply_text(update, context, d.content.text("privacy.text", days=days))
 
 
 async def delete_command(update: Update, context: Context) -> None:

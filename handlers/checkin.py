@@ -12,11 +12,13 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import CallbackQueryHandler, JobQueue
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler, JobQueue
 
 from bot.content.model import Content
+from bot.diary.checkin_now import open_checkin
 from bot.diary.dispatcher import ReminderDispatcher, SendFn, SendOutcome, SendResult
 from bot.diary.flow import CheckinFlow
 from bot.diary.reminders import ReminderSettings
@@ -25,7 +27,16 @@ from bot.operator.health import heartbeat
 from bot.storage import User
 from bot.wiring.deps import Deps, get_deps
 from bot.wiring.retry_after import NO_RETRY, RetryAfterLimiter, retry_seconds
-from handlers.common import AnyApp, Context, answer_query, deps, edit_screen, markup
+from handlers.account import welcome_screen
+from handlers.common import (
+    AnyApp,
+    Context,
+    answer_query,
+    deps,
+    edit_screen,
+    markup,
+    send_screen,
+)
 
 __all__ = [
     "JOB_NAME",
@@ -54,6 +65,30 @@ def checkin_flow(d: Deps) -> CheckinFlow:
 
 
 # --- sending (called by the dispatcher) ---------------------------------------------------------
+
+
+# The request never reached Telegram: no connection, no free connection, or not fully written.
+_NEVER_LEFT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.ProxyError,
+)
+
+
+def may_have_arrived(error: TelegramError) -> bool:
+    """Whether Telegram may have carried out a call that raised `error`: True when the request
+    went out and its answer was lost (a read timeout, a reset while waiting). An HTTP error
+    answer (5xx) comes from Telegram itself and means it was not carried out."""
+    if not isinstance(error, NetworkError):
+        return False
+    cause = error.__cause__
+    if not isinstance(cause, httpx.HTTPError):
+        return False  # an answer came back (Bad Gateway and the like)
+    return not isinstance(cause, _NEVER_LEFT)
 
 
 def make_sender(application: AnyApp) -> SendFn:
@@ -88,6 +123,15 @@ def make_sender(application: AnyApp) -> SendFn:
             )
             return SendOutcome(SendResult.FAILED)
         except TelegramError as error:  # TimedOut, NetworkError, 5xx
+            if may_have_arrived(error):
+                event(
+                    log,
+                    "checkin_send_uncertain",
+                    level=logging.WARNING,
+                    user=user.user_id,
+                    error=type(error).__name__,
+                )
+                return SendOutcome(SendResult.UNCERTAIN)
             event(
                 log,
                 "checkin_send_error",
@@ -208,5 +252,21 @@ async def checkin_button(update: Update, context: Context) -> None:
         await edit_screen(context, chat.id, pressed, outcome.screen)
 
 
+async def checkin_command(update: Update, context: Context) -> None:
+    """/checkin: this morning's check-in now, in a new message."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    flow = checkin_flow(deps(context))
+    opened = await open_checkin(flow, user.id)
+    if opened.consent_first or opened.screen is None:
+        await send_screen(context, chat.id, welcome_screen(context))
+        return
+    sent = await send_screen(context, chat.id, opened.screen)
+    if opened.is_checkin and opened.night is not None:
+        await flow.record_sent(user.id, opened.night, sent.message_id)
+
+
 def register(application: AnyApp) -> None:
+    application.add_handler(CommandHandler("checkin", checkin_command))
     application.add_handler(CallbackQueryHandler(checkin_button, pattern=r"^d1:"))

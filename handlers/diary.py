@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import CommandHandler
 
 from bot.diary.export import ANSWERED, diary_csv, everything_json, night_status
@@ -62,6 +63,10 @@ async def export_command(update: Update, context: Context) -> None:
     if user is None or chat is None:
         return
     d = deps(context)
+    if chat.type != ChatType.PRIVATE or chat.id != user.id:
+        # Health data goes only to the person's own private chat, never where others read.
+        await reply_text(update, context, d.content.text("group.private_only"))
+        return
     known = await d.storage.get_user(user.id)
     if known is None:
         await reply_text(update, context, d.content.text("export.nothing"))

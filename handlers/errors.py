@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.logs import event
 from handlers.common import AnyApp, Context, deps, reply_text
@@ -24,9 +25,37 @@ def describe(update: object) -> dict[str, Any]:
     return {"update": update.update_id, "kind": kind, "user": user}
 
 
+def is_busy(error: object) -> bool:
+    """The database stayed locked by another process for longer than its busy_timeout."""
+    return isinstance(error, sqlite3.OperationalError) and (
+        "locked" in str(error) or "busy" in str(error)
+    )
+
+
+async def _say_busy(update: Update, context: Context) -> None:
+    """The press or message changed nothing (the transaction never began): ask for it again."""
+    content = deps(context).content
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(content.raw_text("error.busy_short"), True)
+            return
+        except BadRequest:
+            pass  # the press was answered before the write failed: say it in the chat
+    if update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
+        await reply_text(update, context, content.text("error.busy"))
+
+
 async def on_error(update: object, context: Context) -> None:
     """Logs the failure and tells the person, in private chats, that their answers are safe."""
     error = context.error
+    if is_busy(error):
+        log.warning("database busy for %s; asked to try again", describe(update))
+        if isinstance(update, Update):
+            try:
+                await _say_busy(update, context)
+            except Exception:  # the notice itself must never raise again
+                log.warning("could not send the busy notice for %s", describe(update))
+        return
     if isinstance(error, (TimedOut, NetworkError, RetryAfter, Forbidden)):
         event(
             log,

@@ -46,14 +46,21 @@ class Account:
         return Screen(self.content.text("start.welcome"), buttons if with_button else ())
 
     async def arrive(self, user_id: int, chat_id: int) -> bool:
-        """Records that the person wrote (chat id, first contact); True once they consented."""
-        known = await self.storage.upsert_user(user_id, chat_id, self.clock.now())
-        return known.consented_at is not None
+        """True once the person consented (their chat id refreshed). Before consent nothing
+        is stored, and after /delete nothing comes back until they consent again."""
+        known = await self.storage.get_user(user_id)
+        if known is None or known.consented_at is None:
+            return False
+        if known.chat_id != chat_id:
+            await self.storage.upsert_user(user_id, chat_id, self.clock.now())
+        return True
 
     async def agree(self, user_id: int, chat_id: int) -> AgreeResult:
-        """The consent button: "new" the first time, "again" for a second tap."""
+        """The consent button: "new" the first time, "again" for a second tap. The person's
+        row is made here, with their consent."""
         if await self.arrive(user_id, chat_id):
             return "again"
+        await self.storage.upsert_user(user_id, chat_id, self.clock.now())
         await self.storage.set_consent(user_id, self.clock.now())
         return "new"
 

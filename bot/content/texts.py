@@ -87,7 +87,8 @@ def _general() -> dict[str, TextSpec]:
             "start.abandoned",
         ),
         **_texts(f, BUTTON, "start.agree_button", "start.continue_button", "start.restart_button"),
-        **_texts(f, MESSAGE, "help.text", "privacy.text"),
+        **_texts(f, MESSAGE, "help.text"),
+        **_texts(f, MESSAGE, "privacy.text", given=("days",)),
         **_texts(
             f,
             MESSAGE,
@@ -99,6 +100,8 @@ def _general() -> dict[str, TextSpec]:
         ),
         **_texts(f, BUTTON, "delete.yes_button", "delete.no_button"),
         **_texts(f, MESSAGE, "group.private_only", "error.generic", "stale.updated"),
+        **_texts(f, MESSAGE, "error.busy"),
+        **_texts(f, POPUP, "error.busy_short"),
         **_texts(
             f,
             MESSAGE,
@@ -177,6 +180,7 @@ def _diary() -> dict[str, TextSpec]:
     return {
         # --- the morning check-in
         **_texts(f, MESSAGE, "checkin.header", "checkin.thanks", given=("night",)),
+        **_texts(f, MESSAGE, "checkin.now_done", given=("night",)),
         **_texts(f, MESSAGE, "checkin.progress", given=("step", "total")),
         **_texts(f, MESSAGE, *(f"checkin.ask.{step}" for step in STEPS)),
         # Answer labels are buttons first; the summary shows them in a message too.
@@ -363,6 +367,7 @@ def _diary() -> dict[str, TextSpec]:
         **_texts(f, BUTTON, "reminders.keep_zone_button", given=("zone",)),
         **_texts(f, MESSAGE, "reminders.ask_zone", "reminders.pick_city", given=("time",)),
         **_texts(f, MESSAGE, "reminders.confirm", given=("time", "zone", "when")),
+        **_texts(f, MESSAGE, "reminders.confirm_paused", given=("time", "zone", "when")),
         **_texts(f, MESSAGE, "reminders.paused_done", given=("days", "when")),
         **_texts(f, MESSAGE, "reminders.zone.got_time", given=("time",)),
         **_texts(f, MESSAGE, "reminders.not_morning"),

@@ -2,12 +2,14 @@
 
 No Telegram here: the wiring passes a `send` function that sends the check-in for a night and
 maps Telegram's answers onto SendOutcome (Forbidden -> BLOCKED, RetryAfter -> RETRY_AFTER,
-network errors and 5xx -> FAILED).
+5xx and a request that never left -> FAILED, an answer lost after the request left ->
+UNCERTAIN).
 
 At most one check-in per local morning, across restarts too: the claim (next_reminder_at moved
 to the next morning plus the "sent" mark) is committed before the message leaves, so a crash
 between the two loses that morning rather than sending it twice. Only a send that Telegram
-refused (429) or that failed on the network is tried again, inside the morning window.
+refused (429, 5xx) or that never left this machine is tried again, inside the morning window;
+one whose answer was lost on the way back is taken as delivered.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ class SendResult(enum.Enum):
     BLOCKED = "blocked"
     RETRY_AFTER = "retry_after"
     FAILED = "failed"
+    # The request reached Telegram but its answer was lost (a timeout or a reset while
+    # waiting): probably delivered. Never sent again; /checkin opens it if it was not.
+    UNCERTAIN = "uncertain"
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class TickReport:
     failed: int = 0  # failed and out of window (or unusable settings): that morning is lost
     flood_waits: int = 0  # RetryAfter answers waited out (each send retried after the pause)
     lost_claims: int = 0  # someone else moved the reminder between the query and the claim
+    uncertain: int = 0  # the answer was lost after the request left: not sent again
 
 
 @dataclass(frozen=True)
@@ -219,6 +225,10 @@ class ReminderDispatcher:
         elif outcome.result is SendResult.BLOCKED:
             await self._storage.mark_blocked(user.user_id, self._clock.now())
             report.blocked += 1
+        elif outcome.result is SendResult.UNCERTAIN:
+            # The night stays claimed and its diary row exists, so the buttons of a message
+            # that did arrive still work; sending again would risk a second check-in.
+            report.uncertain += 1
         else:
             retry_at = self._clock.now() + self._retry_delay
             if retry_at - claim.slot <= self._window:

@@ -316,9 +316,11 @@ class ReminderSettings:
     async def command(self, user_id: int, chat_id: int) -> Outcome:
         """/reminders: the current setting with buttons to change it (a pending typed step is
         dropped)."""
-        known = await self.storage.upsert_user(user_id, chat_id, self.clock.now())
-        if known.consented_at is None:
-            return Outcome(consent_first=True)
+        known = await self.storage.get_user(user_id)
+        if known is None or known.consented_at is None:
+            return Outcome(consent_first=True)  # nothing is stored before consent
+        if known.chat_id != chat_id:
+            known = await self.storage.upsert_user(user_id, chat_id, self.clock.now())
         if known.awaiting is not None:
             await self.storage.set_awaiting(known.user_id, None)
         return Outcome(status_screen(self.content, known, self.clock.now()), new_message=True)
@@ -396,16 +398,26 @@ class ReminderSettings:
 
     # --- actions (shared by buttons and typed input) -------------------------------------------
 
-    async def _save(self, user: User, local: time, tz: ZoneInfo) -> Screen:
-        """Turn reminders on with this time and zone; the confirmation in their local time."""
+    async def _save(
+        self, user: User, local: time, tz: ZoneInfo, *, resume: bool = False
+    ) -> Screen:
+        """Turn reminders on with this time and zone; the confirmation in their local time.
+        A running pause stays (a new time or zone is no reason to end it) unless `resume`."""
         now = self.clock.now()
-        next_at = next_checkin_at(local, tz, now, last_night=user.last_checkin_night)
+        until = user.paused_until
+        paused = not resume and _is_active(user) and until is not None and until > now
+        start = until if paused and until is not None else now
+        next_at = next_checkin_at(local, tz, start, last_night=user.last_checkin_night)
         await self.storage.set_reminder(
             user.user_id, reminder_time=format_local_time(local), timezone=tz.key, next_at=next_at
         )
+        if paused and until is not None:
+            # next_at is already after the pause, so a crash before this line sends nothing
+            # early; only /reminders would stop saying "paused".
+            await self.storage.pause_reminders(user.user_id, until=until, next_at=next_at)
         await self.storage.set_awaiting(user.user_id, None)
         text = self.content.text(
-            "reminders.confirm",
+            "reminders.confirm_paused" if paused else "reminders.confirm",
             time=format_local_time(local),
             zone=friendly_zone(tz.key),
             when=describe_when(self.content, next_at, tz, now),
@@ -432,7 +444,7 @@ class ReminderSettings:
         settings = _settings(user)
         if settings is None:
             return await self._time_picker(user)
-        return await self._save(user, *settings)
+        return await self._save(user, *settings, resume=True)
 
     async def _pause(self, user: User, days: int) -> Screen:
         settings = _settings(user)

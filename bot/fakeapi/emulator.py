@@ -20,6 +20,7 @@ import asyncio
 import bisect
 import contextlib
 import json
+import random
 import re
 import time
 from collections import Counter, deque
@@ -341,6 +342,8 @@ class BotApiEmulator:
         self._wakeup = asyncio.Event()
         self._faults: dict[str, deque[_Fault]] = {}
         self._network_faults: dict[str, deque[NetworkErrorMode]] = {}
+        self._random_drops: dict[str, tuple[float, NetworkErrorMode]] = {}
+        self._drop_rng = random.Random(0)
         self._flood_per_second: int | None = None
         self._flood_methods: frozenset[str] = frozenset()
         self._flood_window: deque[float] = deque()
@@ -467,10 +470,35 @@ class BotApiEmulator:
         queue = self._network_faults.setdefault(self._canonical(method), deque())
         queue.extend([when] * times)
 
+    def drop_randomly(
+        self,
+        method: str,
+        fraction: float,
+        *,
+        when: NetworkErrorMode = "after",
+        seed: int = 0,
+    ) -> None:
+        """From now on the transport drops each call of `method` with probability `fraction`
+        (0 turns it off), as inject_network_error does for one call: for fault benchmarks
+        ("after": the call takes effect, its answer is lost). Seeded, so runs repeat."""
+        name = self._canonical(method)
+        if fraction <= 0:
+            self._random_drops.pop(name, None)
+        else:
+            self._random_drops[name] = (fraction, when)
+        self._drop_rng.seed(seed)
+
     def take_network_error(self, method: str) -> NetworkErrorMode | None:
         """For the transport: whether to drop this call (consumes one injected error)."""
-        queue = self._network_faults.get(self._canonical(method))
-        return queue.popleft() if queue else None
+        name = self._canonical(method)
+        queue = self._network_faults.get(name)
+        if queue:
+            return queue.popleft()
+        drop = self._random_drops.get(name)
+        if drop is not None and self._drop_rng.random() < drop[0]:
+            self.stats.errors[(name, 0)] += 1  # 0: no HTTP status, the connection was cut
+            return drop[1]
+        return None
 
     def flood_limit(
         self, per_second: int | None, *, methods: tuple[str, ...] = ("sendMessage",)
@@ -695,6 +723,7 @@ class BotApiEmulator:
             if self.keep_history:
                 self.calls.append((name, params))
             self.stats.calls[name] += 1
+            _require_utf8(params)
             self._take_fault(name)
             self._check_flood(name)
             result = await handler(params)
@@ -1249,6 +1278,11 @@ class BotApiEmulator:
         return data
 
     def _queue_update(self, body: Json, update_id: int | None = None) -> int:
+        # Telegram never hands out an update without content, or one that is not UTF-8 JSON;
+        # queued, it would fail every getUpdates answer and wedge the bot's polling forever.
+        if not body:
+            raise ApiError(400, "Bad Request: the update is empty")
+        _require_utf8(body)
         if update_id is None:
             update_id = self._next_update_id
         self._next_update_id = max(self._next_update_id, update_id + 1)
@@ -1287,6 +1321,14 @@ class BotApiEmulator:
 # ---------------------------------------------------------------------- parameter decoding
 # Form-encoded calls carry every value as text; JSON calls carry native values. Telegram
 # accepts both, so each reader takes either.
+
+
+def _require_utf8(value: Any) -> None:
+    """Telegram's answer to a string that is not valid UTF-8 (a lone surrogate)."""
+    try:
+        json.dumps(value, ensure_ascii=False, default=repr).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "Bad Request: strings must be encoded in UTF-8") from None
 
 
 def _utf16_len(text: str) -> int:

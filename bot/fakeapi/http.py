@@ -141,10 +141,19 @@ class FakeBotApiServer:
         return keep_alive
 
 
+_NOT_UTF8 = "Bad Request: strings must be encoded in UTF-8"
+
+
 async def _respond(
     writer: asyncio.StreamWriter, status: int, body: Json, *, keep_alive: bool = True
 ) -> None:
-    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    try:
+        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        # Never a dead connection the client retries forever: Telegram's error instead.
+        status = 400
+        body = {"ok": False, "error_code": 400, "description": _NOT_UTF8}
+        payload = json.dumps(body).encode("utf-8")
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:

@@ -98,6 +98,9 @@ class Questionnaire:
 
     async def screen_for(self, started: Assessment) -> Screen:
         """The screen an open assessment is on now (after a restart, a stale press, /start)."""
+        finished = await self._finish_stored(started)
+        if finished is not None and finished.screen is not None:
+            return finished.screen
         answers = await self.storage.get_answers(started.id)
         question = self.content.question(started.current_question or "")
         if question is None or not self._still_valid(answers):
@@ -154,6 +157,9 @@ class Questionnaire:
         ):
             return await self._stale(user_id, stale)
 
+        finished = await self._finish_stored(started, answers)
+        if finished is not None:
+            return finished
         question = self.content.question(press.question_id)
         if question is None or not self._still_valid(answers):
             # A deploy renamed or removed something this person already answered or sees.
@@ -277,17 +283,45 @@ class Questionnaire:
         following = None
         if not walked.stopped:
             following = logic.next_question(self.content, answers, qid, walked=walked)
-        await self.storage.save_answer(
+        if following is not None:
+            await self.storage.save_answer(
+                started.id, qid, value, self._now(), current_question=following.id
+            )
+            return Outcome(
+                screen=render_question(self.content, started.id, following, answers, walked=walked)
+            )
+        # The last answer and the result are one commit: a kill between two commits used to
+        # leave 14 answers in a questionnaire that could neither go on nor finish.
+        result = logic.evaluate(self.content, answers)
+        await self.storage.answer_and_finish(
             started.id,
             qid,
             value,
             self._now(),
-            current_question=following.id if following else None,
+            level=result.level.id,
+            # The full text, every explanation and tip, is kept: the screen folds them away.
+            result={**result.to_json(), "text": full_text(self.content, result)},
+            keep=tuple(logic.effective_answers(self.content, answers)),
         )
-        if following is not None:
-            return Outcome(
-                screen=render_question(self.content, started.id, following, answers, walked=walked)
-            )
+        return Outcome(
+            screen=result_screen(self.content, started.id, result, answers), finished=True
+        )
+
+    async def _finish_stored(
+        self, started: Assessment, answers: dict[str, tuple[str, ...]] | None = None
+    ) -> Outcome | None:
+        """An open questionnaire whose last answer is stored without its result (written by
+        an older version that finished in a second commit, killed in between): finish it
+        from the stored answers. None when the stored answers do not complete the path."""
+        if started.status != "open" or started.current_question is not None:
+            return None
+        if answers is None:
+            answers = await self.storage.get_answers(started.id)
+        if not answers or not self._still_valid(answers):
+            return None
+        walked = logic.walk(self.content, answers)
+        if not walked.stopped and any(not answers.get(q.id) for q in walked.path):
+            return None
         result = logic.evaluate(self.content, answers)
         await self.storage.finish_assessment(
             started.id,

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from bot.content.model import ContentError
 from bot.fakeapi.emulator import HarnessTimeout
-from bot.storage import StorageError
+from bot.storage import PRIVATE_DIR, StorageError
 from bot.tryout.repl import interact
 from bot.tryout.script import parse_script, run_steps
 from bot.tryout.session import (
@@ -72,7 +72,7 @@ async def try_main(
 
     def files_dir() -> Path:
         if files is not None:
-            files.mkdir(parents=True, exist_ok=True)
+            make_private_dir(files)
             return files
         if not made_files:
             made_files.append(Path(tempfile.mkdtemp(prefix="cramp-bot-files-")))
@@ -123,13 +123,22 @@ async def try_main(
     return 0  # pragma: no cover - every path above returns
 
 
+def make_private_dir(folder: Path) -> None:
+    """Create `folder` and any missing parents 0700 whatever the umask (exports are health
+    data); a folder that already exists is left as its owner set it."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    for made in missing:
+        made.chmod(PRIVATE_DIR)
+
+
 def check_files_dir(folder: Path) -> None:
     """Makes sure files from the bot can be saved in `folder` (creating it), so a bad --files
     is refused at the start, in one line, instead of failing at the first /export."""
     if folder.exists() and not folder.is_dir():
         raise TryError(f"--files {folder}: it is a file, not a folder")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_dir(folder)
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:

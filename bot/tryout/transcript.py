@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.fakeapi.emulator import BotApiEmulator, HistoryEvent, SentMessage
+from bot.storage import PRIVATE_FILE
 
 _BOLD, _ITALIC, _UNDERLINE, _STRIKE = "1", "3", "4", "9"
 _ANSI_STYLES = {
@@ -217,12 +218,13 @@ class Transcript:
         while True:
             try:
                 # O_EXCL: a new file, created 0600 whatever the umask (health data).
-                handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
                 break
             except FileExistsError:
                 counter += 1
                 path = folder / f"{Path(name).stem}-{counter}{Path(name).suffix}"
         with os.fdopen(handle, "wb") as out:
+            os.fchmod(out.fileno(), PRIVATE_FILE)  # a umask such as 0277 would leave 0400
             out.write(data)
         return path
 

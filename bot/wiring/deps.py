@@ -20,6 +20,7 @@ from bot.storage import Storage
 
 if TYPE_CHECKING:
     from bot.diary.dispatcher import ReminderDispatcher
+    from bot.upkeep import Upkeep
 
 DEPS_KEY = "deps"
 
@@ -35,6 +36,10 @@ class Deps:
     dispatcher: ReminderDispatcher | None = None
     # What to do when a person unblocks the bot (set by the check-in feature: reminders back).
     on_unblocked: Callable[[int], Awaitable[None]] | None = None
+    # The once-a-minute upkeep (database file check, retention), set by handlers/upkeep.py.
+    upkeep: Upkeep | None = None
+    # Stops `cramp-bot run` with this exit code (set by the CLI; None in tests and try mode).
+    stop_with: Callable[[int], None] | None = None
 
 
 def get_deps(application: Application[Any, Any, Any, Any, Any, Any]) -> Deps:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 
 from bot.storage import SERVICE_TABLES
@@ -14,7 +15,7 @@ MORNING = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)  # 07:30 in Berlin
 
 
 def tables(world: World) -> set[str]:
-    with sqlite3.connect(world.deps.settings.db_path) as raw:
+    with closing(sqlite3.connect(world.deps.settings.db_path)) as raw, raw:
         rows = raw.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         ).fetchall()
@@ -49,7 +50,7 @@ async def test_delete_after_everything_leaves_no_row_in_any_table(world: World) 
     await alex.press("Yes, delete everything")
     assert "deleted" in alex.last_text()
     assert all(count == 0 for count in (await world.storage.count_user_rows(1001)).values())
-    with sqlite3.connect(world.deps.settings.db_path) as raw:
+    with closing(sqlite3.connect(world.deps.settings.db_path)) as raw, raw:
         for table in tables(world):
             columns = {c[1] for c in raw.execute(f"PRAGMA table_info({table})")}
             if "user_id" in columns:

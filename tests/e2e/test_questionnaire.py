@@ -36,8 +36,7 @@ async def test_full_calm_questionnaire(world: World) -> None:
     for must in ("not a diagnosis", "112", "999", "911", "/delete"):
         assert must in welcome
     assert alex.buttons() == ["I understand, let's start"]
-    assert await world.storage.get_user(1001) is not None
-    assert (await world.storage.get_user(1001)).consented_at is None  # type: ignore[union-attr]
+    assert await world.storage.get_user(1001) is None  # nothing is stored before consent
     commands = {c["command"] for c in world.emulator.commands()}
     assert {"start", "check", "help", "privacy", "delete"} <= commands
 

@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator
+from contextlib import closing
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -124,7 +125,7 @@ async def test_restart_between_claim_and_send_loses_the_morning_not_duplicates(
 
     async def killed_while_sending(user: User, night: date) -> SendOutcome:
         # What another connection sees at this moment: the claim is already committed.
-        with sqlite3.connect(path) as other:
+        with closing(sqlite3.connect(path)) as other, other:
             committed_before_send.extend(
                 other.execute("SELECT next_reminder_at, last_checkin_night FROM users")
             )

@@ -186,3 +186,54 @@ async def test_a_time_outside_the_morning_is_accepted_with_a_note(
     assert done is not None and done.screen is not None
     assert "every morning at 00:30" in done.screen.text
     assert content.text("reminders.not_morning") in done.screen.text
+
+
+async def _paused_for_a_week(settings: ReminderSettings, storage: Storage) -> datetime:
+    await settings.press(USER, "r1:z:0800:Europe/Berlin")
+    done = await settings.press(USER, "r1:p7")
+    assert done.screen is not None and "Paused for 7 days" in done.screen.text
+    user = await storage.get_user(USER)
+    assert user is not None and user.paused_until is not None
+    return user.paused_until
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ["r1:t:0700"],  # a new time, the zone kept
+        ["r1:z:0800:Europe/London"],  # a new zone
+    ],
+)
+async def test_changing_time_or_zone_keeps_a_pause_and_says_so(
+    settings: ReminderSettings, storage: Storage, change: list[str]
+) -> None:
+    until = await _paused_for_a_week(settings, storage)
+    for data in change:
+        outcome = await settings.press(USER, data)
+    assert outcome.screen is not None
+    assert "pause goes on" in outcome.screen.text
+    assert "Thu 3 Dec" in outcome.screen.text  # the first morning after the pause
+    user = await storage.get_user(USER)
+    assert user is not None
+    assert user.paused_until == until
+    assert user.next_reminder_at is not None and user.next_reminder_at > until
+    status = await settings.command(USER, USER)
+    assert status.screen is not None and "Paused" in status.screen.text
+
+
+async def test_typed_zone_keeps_a_pause(settings: ReminderSettings, storage: Storage) -> None:
+    until = await _paused_for_a_week(settings, storage)
+    await settings.press(USER, "r1:zt:0800")
+    outcome = await settings.typed(USER, "Lisbon")
+    assert outcome is not None and outcome.screen is not None
+    assert "pause goes on" in outcome.screen.text
+    user = await storage.get_user(USER)
+    assert user is not None and user.paused_until == until
+
+
+async def test_resume_now_ends_the_pause(settings: ReminderSettings, storage: Storage) -> None:
+    await _paused_for_a_week(settings, storage)
+    outcome = await settings.press(USER, "r1:on")
+    assert outcome.screen is not None and "pause goes on" not in outcome.screen.text
+    user = await storage.get_user(USER)
+    assert user is not None and user.paused_until is None
