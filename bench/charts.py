@@ -38,7 +38,7 @@ from bench.latency import FIRST_PRESSER, Press, Presser, watch_loop
 from bot.content.load import load_content
 from bot.diary.chart import ChartRenderer, ChartWords, chart_nights, chart_png
 from bot.diary.report_pdf import make_report
-from bot.fakeapi.emulator import HistoryEvent
+from bot.fakeapi.records import HistoryEvent
 from handlers.chart import RENDERER_KEY
 
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -24,8 +24,9 @@ from bot.clock import MovableClock
 from bot.config import Settings
 from bot.content.load import load_content
 from bot.diary.dispatcher import ReminderDispatcher
-from bot.fakeapi.emulator import BotApiEmulator, HistoryEvent
+from bot.fakeapi.emulator import BotApiEmulator
 from bot.fakeapi.http import FakeBotApiServer
+from bot.fakeapi.records import HistoryEvent
 from bot.storage import Storage
 from bot.wiring.app import build_application, running
 from bot.wiring.deps import Deps

@@ -43,7 +43,7 @@ from bench.common import (
     quiet_logs,
     table,
 )
-from bot.fakeapi.emulator import InlineButton, SentMessage
+from bot.fakeapi.records import InlineButton, SentMessage
 from handlers.common import Context
 
 SLOT = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # 07:00 in Berlin

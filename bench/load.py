@@ -67,8 +67,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench.common import load_now, machine, percentile, table
-from bot.fakeapi.emulator import BotApiEmulator, HistoryEvent, InlineButton, SentMessage
+from bot.fakeapi.emulator import BotApiEmulator
 from bot.fakeapi.http import FakeBotApiServer
+from bot.fakeapi.records import HistoryEvent, InlineButton, SentMessage
 
 REPO = Path(__file__).resolve().parent.parent
 PEER = REPO / "bench" / "peer.py"

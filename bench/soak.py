@@ -41,8 +41,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.common import load_now, machine, quiet_logs, table
-from bot.fakeapi.emulator import BotApiEmulator, HarnessTimeout, SentMessage
+from bot.fakeapi.emulator import BotApiEmulator
 from bot.fakeapi.http import FakeBotApiServer
+from bot.fakeapi.records import HarnessTimeout, SentMessage
 from bot.storage import Storage
 
 FIRST_USER = 5_000_001

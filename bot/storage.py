@@ -359,6 +359,24 @@ def probe_database(path: Path) -> None:
         connection.close()
 
 
+async def _open_new(
+    tx: aiosqlite.Connection, user_id: int, question_id: str, content_version: str, now: datetime
+) -> int:
+    """A new open assessment waiting at `question_id`; an open one of the user is abandoned
+    (finished ones stay). Runs inside the caller's transaction."""
+    await tx.execute(
+        "UPDATE assessments SET status = 'abandoned' WHERE user_id = ? AND status = 'open'",
+        (user_id,),
+    )
+    cursor = await tx.execute(
+        "INSERT INTO assessments (user_id, started_at, status, current_question, "
+        "content_version) VALUES (?, ?, 'open', ?, ?)",
+        (user_id, _iso(now), question_id, content_version),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
 class Storage:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
@@ -638,17 +656,7 @@ class Storage:
         """A new open assessment; any open one of this user becomes 'abandoned'. Finished ones
         stay as they are."""
         async with self._transaction() as tx:
-            await tx.execute(
-                "UPDATE assessments SET status = 'abandoned' "
-                "WHERE user_id = ? AND status = 'open'",
-                (user_id,),
-            )
-            cursor = await tx.execute(
-                "INSERT INTO assessments (user_id, started_at, status, current_question, "
-                "content_version) VALUES (?, ?, 'open', ?, ?)",
-                (user_id, _iso(now), first_question, content_version),
-            )
-            new_id = cursor.lastrowid
+            new_id = await _open_new(tx, user_id, first_question, content_version, now)
             rows = await tx.execute_fetchall(
                 f"SELECT {_ASSESSMENT_COLUMNS} FROM assessments WHERE id = ?", (new_id,)
             )
@@ -801,17 +809,7 @@ class Storage:
                 "SELECT user_id FROM assessments WHERE id = ?", (assessment_id,)
             )
             user_id = next(iter(rows))[0]
-            await tx.execute(
-                "UPDATE assessments SET status = 'abandoned' "
-                "WHERE user_id = ? AND status = 'open'",
-                (user_id,),
-            )
-            cursor = await tx.execute(
-                "INSERT INTO assessments (user_id, started_at, status, current_question, "
-                "content_version) VALUES (?, ?, 'open', ?, ?)",
-                (user_id, _iso(now), question_id, content_version),
-            )
-            new_id = cursor.lastrowid
+            new_id = await _open_new(tx, user_id, question_id, content_version, now)
             if keep:
                 marks = ", ".join("?" * len(keep))
                 await tx.execute(

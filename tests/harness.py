@@ -29,8 +29,9 @@ from bot.fakeapi.conversation import (
     application_idle,
     pick_button,
 )
-from bot.fakeapi.emulator import BotApiEmulator, HarnessTimeout
+from bot.fakeapi.emulator import BotApiEmulator
 from bot.fakeapi.http import FakeBotApiServer
+from bot.fakeapi.records import HarnessTimeout
 from bot.storage import Storage
 from bot.wiring.deps import Deps
 

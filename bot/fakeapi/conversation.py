@@ -32,7 +32,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from bot.fakeapi.emulator import BotApiEmulator, HarnessTimeout, InlineButton, SentMessage
+from bot.fakeapi.emulator import BotApiEmulator
+from bot.fakeapi.records import HarnessTimeout, InlineButton, SentMessage
 
 IDLE_TURNS = 5  # consecutive event-loop turns the bot must look idle
 

@@ -16,7 +16,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from bot.fakeapi.emulator import BotApiEmulator, Json, UploadedFile
+from bot.fakeapi.emulator import BotApiEmulator
+from bot.fakeapi.records import Json, UploadedFile
 
 _PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z0-9_]+)/?$")
 _PARAM = re.compile(

@@ -14,7 +14,8 @@ from urllib.parse import unquote, urlsplit
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
-from bot.fakeapi.emulator import BotApiEmulator, UploadedFile
+from bot.fakeapi.emulator import BotApiEmulator
+from bot.fakeapi.records import UploadedFile
 
 
 class InProcessRequest(BaseRequest):

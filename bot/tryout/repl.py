@@ -9,7 +9,7 @@ import sys
 import threading
 from typing import TextIO
 
-from bot.fakeapi.emulator import HarnessTimeout
+from bot.fakeapi.records import HarnessTimeout
 from bot.tryout.session import HELP, TryError, TrySession, describe, parse_duration, parse_moment
 
 # ---------------------------------------------------------------------- interactive

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.content.model import ContentError
-from bot.fakeapi.emulator import HarnessTimeout
+from bot.fakeapi.records import HarnessTimeout
 from bot.storage import PRIVATE_DIR, StorageError
 from bot.tryout.repl import interact
 from bot.tryout.script import parse_script, run_steps

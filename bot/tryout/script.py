@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from bot.fakeapi.emulator import HarnessTimeout
+from bot.fakeapi.records import HarnessTimeout
 from bot.tryout.session import TryError, TrySession, parse_duration, parse_moment
 
 # ---------------------------------------------------------------------- scripts

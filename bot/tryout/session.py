@@ -19,8 +19,9 @@ from bot.clock import MovableClock
 from bot.config import Settings
 from bot.content.load import load_content
 from bot.fakeapi.conversation import Conversation, NoSuchButton, application_idle
-from bot.fakeapi.emulator import BotApiEmulator, HarnessTimeout
+from bot.fakeapi.emulator import BotApiEmulator
 from bot.fakeapi.inprocess import InProcessRequest
+from bot.fakeapi.records import HarnessTimeout
 from bot.storage import Storage
 from bot.tryout.transcript import Transcript
 from bot.wiring.app import build_application, running

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.fakeapi.emulator import BotApiEmulator, HistoryEvent, SentMessage
+from bot.fakeapi.emulator import BotApiEmulator
+from bot.fakeapi.records import HistoryEvent, SentMessage
 from bot.storage import PRIVATE_FILE
 
 _BOLD, _ITALIC, _UNDERLINE, _STRIKE = "1", "3", "4", "9"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.diary.chart import ChartState
-from bot.fakeapi.emulator import SentMessage
+from bot.fakeapi.records import SentMessage
 from handlers.checkin import JOB_NAME
 from tests.harness import START, TelegramUser, World
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.fakeapi.emulator import ApiError
+from bot.fakeapi.records import ApiError
 from tests.harness import START, World
 
 LONE_SURROGATE = "cramp \ud800 at night"

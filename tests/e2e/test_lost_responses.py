@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.fakeapi.emulator import NetworkErrorMode
+from bot.fakeapi.records import NetworkErrorMode
 from tests.e2e.test_reminders import (
     BERLIN_MORNING,
     NIGHT,

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from bot.fakeapi.emulator import BotApiEmulator, UploadedFile
+from bot.fakeapi.emulator import BotApiEmulator
+from bot.fakeapi.records import UploadedFile
 from bot.tryout.run import try_main
 from bot.tryout.script import parse_script
 from bot.tryout.session import TryError, parse_duration, parse_moment

@@ -12,9 +12,8 @@ from tests.harness import ROOT
 
 SOURCES = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "handlers").rglob("*.py")])
 FEATURES = ("bot.content", "bot.questionnaire", "bot.account", "bot.diary", "bot.operator")
-# storage.py is the one home of SQL and may be long; the fake Bot API mirrors Telegram's
-# whole surface in one emulator.
-LONG_ALLOWED = {"bot.storage", "bot.fakeapi.emulator"}
+# storage.py is the one home of SQL and may be long.
+LONG_ALLOWED = {"bot.storage"}
 MAX_LINES = 550
 
 

@@ -34,10 +34,11 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.fakeapi.emulator import NOT_MODIFIED, QUERY_TOO_OLD, BotApiEmulator
+from bot.fakeapi.emulator import BotApiEmulator
 from bot.fakeapi.http import FakeBotApiServer
 from bot.fakeapi.inprocess import InProcessRequest
 from bot.fakeapi.markup import parse_html
+from bot.fakeapi.records import NOT_MODIFIED, QUERY_TOO_OLD
 from tests.harness import HarnessTimeout, TelegramUser
 
 USER = 1001
