@@ -139,6 +139,9 @@ class World:
         )
 
     def person(self, user_id: int = 1001, **kwargs: Any) -> TelegramUser:
+        # A generous wait: CI runs the suite on several Pythons at once on two cores, and a
+        # step that waits out the whole time has failed anyway.
+        kwargs.setdefault("timeout", 30.0)
         return TelegramUser(self.emulator, user_id, idle_check=self.idle, **kwargs)
 
     async def consented(self, user_id: int = 1001) -> TelegramUser:
