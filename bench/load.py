@@ -78,7 +78,9 @@ START_TIMEOUT = 60.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 FIRST_PERSON = 5_000_001
 FIRST_MORNING = 20_000_001
-PREFERRED = ("None of these", "No")
+# An adult age band: "Under 18" ends the questionnaire, which a load of whole conversations
+# must not measure.
+PREFERRED = ("None of these", "No", "18 to 39")
 QUESTION = re.compile(r"^Question [0-9]+ of ")  # how every question screen begins
 
 
