@@ -17,7 +17,13 @@ from bot.content import conditions as cond
 from bot.content.load import default_content_dir, load_content
 from bot.content.model import LEVEL_RANKS, Content, ContentError, Question
 from bot.content.reachability import candidate_answers
-from bot.content.reader import Problems, Reader, read_yaml, rel_path, shown_dir, yes_no_problem
+from bot.content.reader import (
+    Reader,
+    read_case_list,
+    rel_path,
+    shown_dir,
+    yes_no_problem,
+)
 from bot.questionnaire import logic, monotonicity
 
 CASES_FILE = "triage_cases.yaml"
@@ -49,16 +55,11 @@ def load_triage_cases(directory: Path | None, content: Content | None = None) ->
     """Read triage_cases.yaml; raises ContentError with one line per problem. With `content`,
     every question and option id in the answers must exist there."""
     directory = Path(directory) if directory is not None else default_content_dir()
-    file = rel_path(directory, CASES_FILE)
-    problems = Problems()
-    data = read_yaml(directory / CASES_FILE, file, problems)
-    if problems.lines:
-        raise ContentError(problems.lines)
-    r = Reader(file, problems)
-    top = r.mapping(data, "", ["cases"])
+    r, items = read_case_list(directory / CASES_FILE, rel_path(directory, CASES_FILE))
+    file, problems = r.file, r.problems
     cases: list[TriageCase] = []
     seen: set[str] = set()
-    for i, raw in enumerate(r.items(top.get("cases"), "cases") if top and "cases" in top else []):
+    for i, raw in enumerate(items):
         where = f"cases[{i}]"
         item = r.mapping(raw, where, ["id", "row", "answers", "min_level"], ["max_level", "stops"])
         if item is None:

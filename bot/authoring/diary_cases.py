@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.content.load import default_content_dir
 from bot.content.model import LEVEL_RANKS, Content, ContentError
-from bot.content.reader import Problems, Reader, read_yaml, rel_path
+from bot.content.reader import read_case_list, rel_path
 from bot.diary.rules import warnings_for
 
 DIARY_CASES_FILE = "diary_cases.yaml"
@@ -39,15 +39,10 @@ def load_diary_cases(directory: Path | None) -> list[DiaryCase]:
     directory = Path(directory) if directory is not None else default_content_dir()
     if not (directory / DIARY_CASES_FILE).exists():
         return []
-    file = rel_path(directory, DIARY_CASES_FILE)
-    problems = Problems()
-    data = read_yaml(directory / DIARY_CASES_FILE, file, problems)
-    if problems.lines:
-        raise ContentError(problems.lines)
-    r = Reader(file, problems)
-    top = r.mapping(data, "", ["cases"])
+    r, items = read_case_list(directory / DIARY_CASES_FILE, rel_path(directory, DIARY_CASES_FILE))
+    file, problems = r.file, r.problems
     cases: list[DiaryCase] = []
-    for i, raw in enumerate(r.items(top.get("cases"), "cases") if top else []):
+    for i, raw in enumerate(items):
         where = f"cases[{i}]"
         item = r.mapping(raw, where, ["id", "row", "nights"], ["warns", "quiet"])
         if item is None:

@@ -230,3 +230,16 @@ def shown_dir(directory: Path) -> str:
 def rel_path(directory: Path, name: str) -> str:
     folder = shown_dir(directory)
     return f"{folder}/{name}" if folder else name
+
+
+def read_case_list(path: Path, file: str) -> tuple[Reader, list[Any]]:
+    """The `cases:` list of a cases file (triage or diary), with a Reader that reports the
+    problems of its items; a file that cannot be read raises ContentError at once."""
+    problems = Problems()
+    data = read_yaml(path, file, problems)
+    if problems.lines:
+        raise ContentError(problems.lines)
+    r = Reader(file, problems)
+    top = r.mapping(data, "", ["cases"])
+    items = r.items(top.get("cases"), "cases") if top and "cases" in top else []
+    return r, list(items)
