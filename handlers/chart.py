@@ -32,7 +32,7 @@ from bot.diary.flow import user_zone
 from bot.diary.rules import DiaryRecord, Texts
 from bot.storage import User
 from bot.ui import Screen
-from handlers.common import AnyApp, Context, answer_query, deps, markup
+from handlers.common import AnyApp, Context, answer_query, deps, markup, message_gone
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +98,7 @@ async def send_chart(
         return False
     png, screen = drawn
     try:
-        await context.bot.send_photo(
-            chat_id,
-            InputFile(png, filename=PHOTO_NAME),
-            caption=screen.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup(screen),
-        )
+        await _send_photo(context, chat_id, png, screen)
     except Forbidden:
         log.info("could not send the chart: the user blocked the bot")
     return True
@@ -167,18 +161,19 @@ async def _replace_photo(
         )
         return
     except BadRequest as error:
-        reason = str(error.message).lower()
-        if "not modified" in reason:
+        if "not modified" in str(error.message).lower():
             return
-        gone = ("not found", "can't be edited", "no media", "message_id_invalid")
-        if not any(fragment in reason for fragment in gone):
+        if not message_gone(error):
             raise
     # The message is gone or holds no picture (a forged press on a text): send a new one.
+    await _send_photo(context, chat_id, png, screen)
+
+
+async def _send_photo(context: Context, chat_id: int, png: bytes, screen: Screen) -> None:
     await context.bot.send_photo(
         chat_id,
         InputFile(png, filename=PHOTO_NAME),
         caption=screen.text,
-        parse_mode=ParseMode.HTML,
         reply_markup=markup(screen),
     )
 

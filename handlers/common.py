@@ -51,6 +51,15 @@ def _is(error: BadRequest, fragment: str) -> bool:
     return fragment in str(error.message).lower()
 
 
+# Telegram's words for an edit whose message is gone, too old, or (for a photo edit) holds
+# no picture: the caller shows the screen in a new message instead.
+_GONE = ("not found", "can't be edited", "message_id_invalid", "no media")
+
+
+def message_gone(error: BadRequest) -> bool:
+    return any(_is(error, fragment) for fragment in _GONE)
+
+
 async def answer_query(
     query: CallbackQuery, text: str | None = None, *, alert: bool = False
 ) -> None:
@@ -88,8 +97,7 @@ async def edit_screen(context: Context, chat_id: int, message_id: int, screen: S
     except BadRequest as error:
         if _is(error, "message is not modified"):
             return True
-        gone = ("message to edit not found", "message can't be edited", "message_id_invalid")
-        if any(_is(error, fragment) for fragment in gone):
+        if message_gone(error):
             return False
         raise
     return True
