@@ -406,6 +406,8 @@ async def measure(name: str, args: argparse.Namespace, folder: Path) -> Outcome:
     if api.stats.errors:
         kinds = ", ".join(f"{m} {code} x{n}" for (m, code), n in sorted(api.stats.errors.items()))
         print(f"  {name}: error answers of the fake API: {kinds}")
+    calls = ", ".join(f"{m} {n}" for m, n in sorted(api.stats.calls.items()))
+    print(f"  {name}: Bot API calls: {calls}")
     outcome.seconds = ended - began
     steady_presses: list[Press] = []
     rates: list[float] = []

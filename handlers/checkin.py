@@ -12,9 +12,8 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import httpx
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, JobQueue
 
 from bot.content.model import Content
@@ -26,6 +25,7 @@ from bot.logs import event
 from bot.operator.health import heartbeat
 from bot.storage import User
 from bot.wiring.deps import Deps, get_deps
+from bot.wiring.http_client import may_have_arrived
 from bot.wiring.retry_after import NO_RETRY, RetryAfterLimiter, retry_seconds
 from handlers.account import welcome_screen
 from handlers.common import (
@@ -65,30 +65,6 @@ def checkin_flow(d: Deps) -> CheckinFlow:
 
 
 # --- sending (called by the dispatcher) ---------------------------------------------------------
-
-
-# The request never reached Telegram: no connection, no free connection, or not fully written.
-_NEVER_LEFT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.WriteError,
-    httpx.WriteTimeout,
-    httpx.UnsupportedProtocol,
-    httpx.ProxyError,
-)
-
-
-def may_have_arrived(error: TelegramError) -> bool:
-    """Whether Telegram may have carried out a call that raised `error`: True when the request
-    went out and its answer was lost (a read timeout, a reset while waiting). An HTTP error
-    answer (5xx) comes from Telegram itself and means it was not carried out."""
-    if not isinstance(error, NetworkError):
-        return False
-    cause = error.__cause__
-    if not isinstance(cause, httpx.HTTPError):
-        return False  # an answer came back (Bad Gateway and the like)
-    return not isinstance(cause, _NEVER_LEFT)
 
 
 def make_sender(application: AnyApp) -> SendFn:

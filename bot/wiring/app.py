@@ -21,10 +21,18 @@ import handlers
 from bot.logs import event
 from bot.ui import COMMANDS
 from bot.wiring.deps import DEPS_KEY, Deps, get_deps
+from bot.wiring.http_client import AiohttpRequest
 from bot.wiring.retry_after import NO_RETRY, RetryAfterLimiter
 from bot.wiring.updates import PerUserUpdateProcessor
 
 log = logging.getLogger(__name__)
+
+# Under load, a short pause before each long poll lets the presses that arrive meanwhile come
+# back in one getUpdates instead of one request each, which roughly halves the CPU of a press
+# (docs/benchmarks.md §5). It applies only while other updates are still being handled, so a
+# person alone with the bot is never kept waiting by it.
+POLL_PAUSE = 0.05
+BUSY_UPDATES = 3  # updates in hand at once from which the bot counts as busy
 
 
 async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -51,6 +59,11 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
+    processor = PerUserUpdateProcessor(256)
+
+    def poll_pause() -> float:
+        return POLL_PAUSE if processor.current_concurrent_updates >= BUSY_UPDATES else 0.0
+
     builder = (
         ApplicationBuilder()
         .token(deps.settings.token)
@@ -62,17 +75,20 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .concurrent_updates(PerUserUpdateProcessor(256))
+        .concurrent_updates(processor)
         .rate_limiter(RetryAfterLimiter())
         .post_init(on_startup)
         .post_stop(on_stop)
     )
     if deps.settings.api_base_url:
         builder = builder.base_url(deps.settings.api_base_url)
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    # aiohttp carries the calls unless a caller (the try mode) brings its own transport.
+    builder = builder.request(request if request is not None else AiohttpRequest())
+    builder = builder.get_updates_request(
+        get_updates_request
+        if get_updates_request is not None
+        else AiohttpRequest(pool_size=1, pause=poll_pause)
+    )
     application = builder.build()
     application.bot_data[DEPS_KEY] = deps
     handlers.register_all(application)
