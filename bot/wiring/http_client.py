@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import urllib.request
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import aiohttp
 import certifi
@@ -28,6 +30,7 @@ CONNECT_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
 MEDIA_WRITE_TIMEOUT = 20.0
 POOL_SIZE = 256  # what ApplicationBuilder gives the request that carries all but getUpdates
+LOOPBACK = ("", "localhost", "127.0.0.1", "::1")  # never through a proxy (a local Bot API)
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
@@ -63,7 +66,7 @@ class AiohttpRequest(BaseRequest):
     long poll uses it to gather updates under load (bot/wiring/app.py).
     """
 
-    __slots__ = ("_pause", "_pool_size", "_read_timeout", "_session")
+    __slots__ = ("_pause", "_pool_size", "_proxies", "_read_timeout", "_session")
 
     def __init__(
         self,
@@ -76,6 +79,7 @@ class AiohttpRequest(BaseRequest):
         self._read_timeout = read_timeout
         self._pause = pause
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str | None] = {}
 
     @property
     def read_timeout(self) -> float:
@@ -85,15 +89,28 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             # The session binds to the running loop, so it is made here and not in __init__.
-            # certifi's roots and the proxy variables, as httpx uses them: a host without a
-            # system CA store, or behind HTTPS_PROXY, keeps working after the switch.
+            # certifi's roots, as httpx uses them: a host without a system CA store keeps
+            # working after the switch.
             tls = ssl.create_default_context(cafile=certifi.where())
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size, ssl=tls),
                 timeout=aiohttp.ClientTimeout(total=None),
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,
             )
+            self._proxies.clear()
+
+    def _proxy(self, url: str) -> str | None:
+        """HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as httpx honours them. aiohttp's trust_env
+        reads the environment again on every request (about 1 ms each, as much as the rest of
+        the request), so the answer is looked up once per host and kept."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._proxies:
+            host = parts.hostname or ""
+            proxy = urllib.request.getproxies().get(parts.scheme)
+            bypass = host in LOOPBACK or urllib.request.proxy_bypass(host)
+            self._proxies[origin] = None if bypass else proxy
+        return self._proxies[origin]
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -143,7 +160,7 @@ class AiohttpRequest(BaseRequest):
                 headers = FORM
         try:
             async with session.request(
-                method, url, data=data, headers=headers, timeout=timeout
+                method, url, data=data, headers=headers, timeout=timeout, proxy=self._proxy(url)
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:

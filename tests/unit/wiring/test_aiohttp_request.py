@@ -222,3 +222,38 @@ async def test_a_request_after_shutdown_is_refused_and_initialize_reopens() -> N
             assert await request.post(url, message("again")) is True
         finally:
             await request.shutdown()
+
+
+async def test_calls_go_through_the_proxy_named_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lines: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            lines.append((await read_request(reader)).split(b"\r\n", 1)[0])
+            await answer(writer, 200, OK)
+
+    async with server(proxy) as proxy_url:
+        monkeypatch.setenv("HTTP_PROXY", proxy_url.split("/bot")[0])
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        async with transport() as request:
+            url = "http://api.telegram.invalid/botTOKEN/sendMessage"
+            assert await request.post(url, message("via the proxy")) is True
+            monkeypatch.setenv("NO_PROXY", "api.telegram.invalid")
+            assert await request.post(url, message("the host is looked up once")) is True
+    assert lines == [b"POST http://api.telegram.invalid/botTOKEN/sendMessage HTTP/1.1"] * 2
+
+
+async def test_a_local_bot_api_is_never_reached_through_a_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+
+    async def reply(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        await answer(writer, 200, OK)
+
+    async with server(reply) as url, transport() as request:
+        assert await request.post(url, message("direct")) is True
