@@ -224,6 +224,14 @@ async def test_a_request_after_shutdown_is_refused_and_initialize_reopens() -> N
             await request.shutdown()
 
 
+def only_proxy(monkeypatch: pytest.MonkeyPatch, proxy: str) -> None:
+    """HTTP_PROXY set and nothing exempted, whatever the machine's own environment says (the
+    lower-case names win over the upper-case ones in urllib)."""
+    for name in ("http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+
+
 async def test_calls_go_through_the_proxy_named_in_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -235,9 +243,7 @@ async def test_calls_go_through_the_proxy_named_in_the_environment(
             await answer(writer, 200, OK)
 
     async with server(proxy) as proxy_url:
-        monkeypatch.setenv("HTTP_PROXY", proxy_url.split("/bot")[0])
-        monkeypatch.delenv("NO_PROXY", raising=False)
-        monkeypatch.delenv("no_proxy", raising=False)
+        only_proxy(monkeypatch, proxy_url.split("/bot")[0])
         async with transport() as request:
             url = "http://api.telegram.invalid/botTOKEN/sendMessage"
             assert await request.post(url, message("via the proxy")) is True
@@ -249,7 +255,7 @@ async def test_calls_go_through_the_proxy_named_in_the_environment(
 async def test_a_local_bot_api_is_never_reached_through_a_proxy(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    only_proxy(monkeypatch, "http://127.0.0.1:9")  # nothing listens there; no NO_PROXY
 
     async def reply(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
