@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import random
+import resource
 import signal
 import statistics
 import sys
@@ -41,7 +42,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench.common import load_now, machine, percentile, quiet_logs, table
-from bench.load import Api, Person, Sampler, target_process
+from bench.load import Api, Person, cpu_seconds, target_process
 from bot.content.load import load_content
 from bot.diary.chart import ChartWords, chart_nights, chart_png
 from bot.diary.report_pdf import make_report
@@ -52,6 +53,7 @@ from bot.storage import Storage
 FIRST_PRESSER = 1001
 FIRST_CHARTER = 5001
 SPY_FILE = Path("bench-charts.spy.txt")
+EARLY = 1.0  # seconds: the start of a burst, reported apart
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,8 @@ class Clicker:
     person: Person
     think: float
     rng: random.Random
-    presses: list[tuple[str, float | None]] = field(default_factory=list)  # (phase, seconds)
+    # (phase, queued at, seconds to the answer or None)
+    presses: list[tuple[str, float, float | None]] = field(default_factory=list)
 
     async def run(self, phase: list[str], stop: asyncio.Event) -> None:
         person = self.person
@@ -154,7 +157,7 @@ class Clicker:
             if pressed:
                 press = person.presses[-1]
                 answered = None if press.answered is None else press.answered - press.queued
-                self.presses.append((now, answered))
+                self.presses.append((now, press.queued, answered))
             else:
                 seen = len(person.screens)
                 person.api.user_sends_text(person.user_id, person.user_id, "/check")
@@ -181,16 +184,41 @@ async def seed(db: Path, api: Api, people: range, last: date) -> None:
         await storage.close()
 
 
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds so far of the bot, of its children (the drawing process) and of this
+    process (the people and the fake Bot API, which parses the photo uploads)."""
+
+    bot: float
+    drawing: float
+    bench: float
+
+    @classmethod
+    def now(cls, pid: int) -> Cpu:
+        children = 0.0
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                with contextlib.suppress(OSError):
+                    children += cpu_seconds(int(child))
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        return cls(cpu_seconds(pid), children, own.ru_utime + own.ru_stime)
+
+    def __sub__(self, other: Cpu) -> Cpu:
+        return Cpu(self.bot - other.bot, self.drawing - other.drawing, self.bench - other.bench)
+
+    def __add__(self, other: Cpu) -> Cpu:
+        return Cpu(self.bot + other.bot, self.drawing + other.drawing, self.bench + other.bench)
+
+
 @dataclass
 class Bursts:
     seconds: float = 0.0
     waits: list[float] = field(default_factory=list)  # /history to photo, seconds
-    cpu: float = 0.0  # the bot's CPU seconds during the bursts
+    starts: list[float] = field(default_factory=list)  # when each burst's /history went
+    cpu: Cpu = Cpu(0, 0, 0)  # during the bursts
 
 
-async def chart_rounds(
-    api: Api, sampler: Sampler, phase: list[str], rounds: int, people: range
-) -> Bursts:
+async def chart_rounds(api: Api, pid: int, phase: list[str], rounds: int, people: range) -> Bursts:
     photos: dict[int, float] = {}
 
     def on_photo(event: HistoryEvent) -> None:
@@ -204,6 +232,8 @@ async def chart_rounds(
             photos.clear()
             phase[0] = "charts"
             began = time.perf_counter()
+            result.starts.append(began)
+            before = Cpu.now(pid)
             for person in people:
                 api.user_sends_text(person, person, "/history")
             await api.wait_until(
@@ -211,7 +241,7 @@ async def chart_rounds(
             )
             ended = time.perf_counter()
             result.seconds += ended - began
-            result.cpu += sampler.at(ended) - sampler.at(began)
+            result.cpu += Cpu.now(pid) - before
             result.waits.extend(moment - began for moment in photos.values())
             phase[0] = "between"
             await asyncio.sleep(1)
@@ -243,7 +273,7 @@ async def spying(py_spy: str | None, pid: int) -> Any:
 class Measured:
     presses: dict[str, list[float | None]]
     seconds: dict[str, float]
-    cpu: dict[str, float]
+    cpu: dict[str, Cpu]
     bursts: Bursts
 
 
@@ -275,8 +305,6 @@ async def measure(args: argparse.Namespace) -> Measured:
                 _startup,
             ),
         ):
-            sampler = Sampler(process.pid)
-            sampling = asyncio.create_task(sampler.run())
             # One chart first: starting the drawing process is a one-off, not part of a phase.
             api.user_sends_text(people[0], people[0], "/history")
             await api.wait_until(
@@ -287,21 +315,27 @@ async def measure(args: argparse.Namespace) -> Measured:
             tasks = [asyncio.create_task(c.run(phase, stop)) for c in clickers]
             await asyncio.sleep(3)
             phase[0] = "quiet"
-            began = time.perf_counter()
+            before = Cpu.now(process.pid)
             await asyncio.sleep(args.quiet_seconds)
-            quiet_cpu = sampler.at(time.perf_counter()) - sampler.at(began)
+            quiet_cpu = Cpu.now(process.pid) - before
             phase[0] = "between"
             async with spying(args.py_spy, process.pid):
-                bursts = await chart_rounds(api, sampler, phase, args.rounds, people)
+                bursts = await chart_rounds(api, process.pid, phase, args.rounds, people)
             stop.set()
             await asyncio.gather(*tasks)
-            sampling.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sampling
     presses = {
-        name: [seconds for clicker in clickers for (at, seconds) in clicker.presses if at == name]
+        name: [seconds for c in clickers for (at, _, seconds) in c.presses if at == name]
         for name in ("quiet", "charts")
     }
+
+    # Where in a burst the slow presses are: its first second (twenty /history handlers
+    # start at once) or the rest (one chart drawn and sent after another).
+    def early(queued: float) -> bool:
+        return any(0 <= queued - start < EARLY for start in bursts.starts)
+
+    charts = [(queued, s) for c in clickers for (at, queued, s) in c.presses if at == "charts"]
+    presses["charts, first second"] = [s for queued, s in charts if early(queued)]
+    presses["charts, after it"] = [s for queued, s in charts if not early(queued)]
     return Measured(
         presses,
         {"quiet": args.quiet_seconds, "charts": bursts.seconds},
@@ -343,20 +377,26 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name, group in measured.presses.items():
         ms = [seconds * 1000 for seconds in group if seconds is not None]
+        seconds = measured.seconds.get(name)
+        cpu = measured.cpu.get(name)
+        if seconds and cpu is not None:
+            shares = [f"{100 * part / seconds:.0f}" for part in (cpu.bot, cpu.drawing, cpu.bench)]
+        else:
+            shares = ["", "", ""]
         rows.append(
             [
                 name,
-                f"{measured.seconds[name]:.1f}",
+                f"{seconds:.1f}" if seconds else "",
                 len(group),
                 len(group) - len(ms),
                 f"{percentile(ms, 0.5):.1f}",
                 f"{percentile(ms, 0.95):.1f}",
                 f"{max(ms, default=float('nan')):.1f}",
-                f"{100 * measured.cpu[name] / max(measured.seconds[name], 1e-9):.0f}",
+                *shares,
             ]
         )
     headers = ["phase", "seconds", "presses", "unanswered", "p50 ms", "p95 ms", "max ms"]
-    print(table([*headers, "bot CPU %"], rows))
+    print(table([*headers, "bot CPU %", "drawing CPU %", "bench CPU %"], rows))
     quiet = [s for s in measured.presses["quiet"] if s is not None]
     busy = [s for s in measured.presses["charts"] if s is not None]
     if quiet and busy:
