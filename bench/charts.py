@@ -12,15 +12,16 @@ asking for a chart at once do to everybody else's button presses.
    in this process with the people. Before the bot starts, `charts` people, each with 30
    recorded nights, are written into its database. `users` people go through the
    questionnaire as bench.load's people do, pausing about `think` seconds between presses
-   and starting again with /check after each result. Phase "quiet": only them, for
-   `quiet-seconds`. Phase "charts": `rounds` times, the `charts` people send /history in
-   the same instant; the phase lasts until the last of their photos has arrived. Press
+   and starting again with /check after each result. `rounds` times: phase "quiet", only
+   them, for `quiet-seconds` / `rounds`; then phase "charts", in which the `charts` people
+   send /history in the same instant, until the last of their photos has arrived. Press
    latency is from the press being queued in the fake Bot API to the bot's
    answerCallbackQuery arriving there.
 
 The fake Bot API parses the photo uploads on this process's event loop, next to the people;
 the bot's own process does only what it does against Telegram. `--py-spy PATH` records the
-bot's stacks (py-spy, raw format) during the chart bursts into bench-charts.spy.txt.
+bot's stacks (py-spy, raw format) during the chart bursts into
+/tmp/bench-charts.spy.txt.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from bot.storage import Storage
 
 FIRST_PRESSER = 1001
 FIRST_CHARTER = 5001
-SPY_FILE = Path("bench-charts.spy.txt")
+SPY_FILE = Path(tempfile.gettempdir()) / "bench-charts.spy.txt"
 EARLY = 1.0  # seconds: the start of a burst, reported apart
 
 
@@ -216,9 +217,14 @@ class Bursts:
     waits: list[float] = field(default_factory=list)  # /history to photo, seconds
     starts: list[float] = field(default_factory=list)  # when each burst's /history went
     cpu: Cpu = Cpu(0, 0, 0)  # during the bursts
+    quiet_cpu: Cpu = Cpu(0, 0, 0)  # during the quiet stretches
 
 
-async def chart_rounds(api: Api, pid: int, phase: list[str], rounds: int, people: range) -> Bursts:
+async def chart_rounds(
+    api: Api, pid: int, phase: list[str], rounds: int, people: range, quiet_seconds: float
+) -> Bursts:
+    """Each round: a quiet stretch (its share of `quiet_seconds`), then a burst. Taking
+    turns, the two phases see the same machine: other work on it comes and goes."""
     photos: dict[int, float] = {}
 
     def on_photo(event: HistoryEvent) -> None:
@@ -229,6 +235,10 @@ async def chart_rounds(api: Api, pid: int, phase: list[str], rounds: int, people
     result = Bursts()
     try:
         for _ in range(rounds):
+            phase[0] = "quiet"
+            before = Cpu.now(pid)
+            await asyncio.sleep(quiet_seconds / rounds)
+            result.quiet_cpu += Cpu.now(pid) - before
             photos.clear()
             phase[0] = "charts"
             began = time.perf_counter()
@@ -314,13 +324,10 @@ async def measure(args: argparse.Namespace) -> Measured:
             stop = asyncio.Event()
             tasks = [asyncio.create_task(c.run(phase, stop)) for c in clickers]
             await asyncio.sleep(3)
-            phase[0] = "quiet"
-            before = Cpu.now(process.pid)
-            await asyncio.sleep(args.quiet_seconds)
-            quiet_cpu = Cpu.now(process.pid) - before
-            phase[0] = "between"
             async with spying(args.py_spy, process.pid):
-                bursts = await chart_rounds(api, process.pid, phase, args.rounds, people)
+                bursts = await chart_rounds(
+                    api, process.pid, phase, args.rounds, people, args.quiet_seconds
+                )
             stop.set()
             await asyncio.gather(*tasks)
     presses = {
@@ -339,7 +346,7 @@ async def measure(args: argparse.Namespace) -> Measured:
     return Measured(
         presses,
         {"quiet": args.quiet_seconds, "charts": bursts.seconds},
-        {"quiet": quiet_cpu, "charts": bursts.cpu},
+        {"quiet": bursts.quiet_cpu, "charts": bursts.cpu},
         bursts,
     )
 
