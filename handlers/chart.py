@@ -55,10 +55,12 @@ def renderer(context: Context) -> ChartRenderer:
 
 
 def history_turn(context: Context) -> asyncio.Semaphore:
-    """One /history (or chart button) at a time reads its diary and makes its strip. Twenty
-    people asking in the same instant are then served one after another, and the others'
-    presses take their turns in between, not behind forty storage trips (docs/benchmarks.md,
-    section 4). Only the reading and the arithmetic: sending waits for nobody."""
+    """One /history (or chart button) at a time reads its diary, makes its strip and, for
+    /history, sends it. Twenty people asking in the same instant are then served one after
+    another, and the others' presses take their turns in between, not behind forty storage
+    trips and twenty sends at once (docs/benchmarks.md, section 4). A send that hangs holds
+    the turn only until the HTTP client's timeout; the photos wait for the drawing, not for
+    the turn."""
     found = context.application.bot_data.get(TURN_KEY)
     if not isinstance(found, asyncio.Semaphore):
         found = asyncio.Semaphore(1)

@@ -38,9 +38,9 @@ async def history_command(update: Update, context: Context) -> None:
         known, entries = await d.storage.user_and_diary(user.id)
         text = history_view(entries, _today(known, context), texts=texts_of(d))
         later = not_yet_line(entries, known, context, texts_of(d))
-    if later is not None:
-        text = f"{text}\n\n{later}"
-    await reply_text(update, context, text)
+        if later is not None:
+            text = f"{text}\n\n{later}"
+        await reply_text(update, context, text)
     chat = update.effective_chat
     if later is None and chat is not None:
         # After the strip, which stays: it comes at once and a screen reader can read it.
