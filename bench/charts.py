@@ -20,8 +20,8 @@ asking for a chart at once do to everybody else's button presses.
 
 The fake Bot API parses the photo uploads on this process's event loop, next to the people;
 the bot's own process does only what it does against Telegram. `--py-spy PATH` records the
-bot's stacks (py-spy, raw format) during the chart bursts into
-/tmp/bench-charts.spy.txt.
+bot's stacks (py-spy, raw format) during each burst and during as long a stretch at the end
+of each quiet phase, into /tmp/bench-charts.{burst,quiet}N.txt.
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ from bot.storage import Storage
 
 FIRST_PRESSER = 1001
 FIRST_CHARTER = 5001
-SPY_FILE = Path(tempfile.gettempdir()) / "bench-charts.spy.txt"
+# py-spy's raw stacks: the last SPY_LEAD seconds of each quiet stretch, and each burst
+SPY_FILES = Path(tempfile.gettempdir()) / "bench-charts.{name}.txt"
+SPY_LEAD = 3.0
 EARLY = 1.0  # seconds: the start of a burst, reported apart
 
 
@@ -221,7 +223,13 @@ class Bursts:
 
 
 async def chart_rounds(
-    api: Api, pid: int, phase: list[str], rounds: int, people: range, quiet_seconds: float
+    api: Api,
+    pid: int,
+    phase: list[str],
+    rounds: int,
+    people: range,
+    quiet_seconds: float,
+    py_spy: str | None,
 ) -> Bursts:
     """Each round: a quiet stretch (its share of `quiet_seconds`), then a burst. Taking
     turns, the two phases see the same machine: other work on it comes and goes."""
@@ -234,21 +242,27 @@ async def chart_rounds(
     unsubscribe = api.subscribe(on_photo)
     result = Bursts()
     try:
-        for _ in range(rounds):
+        for round_ in range(rounds):
             phase[0] = "quiet"
             before = Cpu.now(pid)
-            await asyncio.sleep(quiet_seconds / rounds)
+            stretch = quiet_seconds / rounds
+            await asyncio.sleep(max(0.0, stretch - SPY_LEAD))
+            async with spying(py_spy, pid, f"quiet{round_}"):
+                await asyncio.sleep(min(stretch, SPY_LEAD))
             result.quiet_cpu += Cpu.now(pid) - before
             photos.clear()
-            phase[0] = "charts"
-            began = time.perf_counter()
-            result.starts.append(began)
-            before = Cpu.now(pid)
-            for person in people:
-                api.user_sends_text(person, person, "/history")
-            await api.wait_until(
-                lambda: len(photos) == len(people), within=600, what="every chart"
-            )
+            async with spying(py_spy, pid, f"burst{round_}"):
+                if py_spy is not None:
+                    await asyncio.sleep(0.3)  # py-spy attaches before the burst starts
+                phase[0] = "charts"
+                began = time.perf_counter()
+                result.starts.append(began)
+                before = Cpu.now(pid)
+                for person in people:
+                    api.user_sends_text(person, person, "/history")
+                await api.wait_until(
+                    lambda: len(photos) == len(people), within=600, what="every chart"
+                )
             ended = time.perf_counter()
             result.seconds += ended - began
             result.cpu += Cpu.now(pid) - before
@@ -261,17 +275,18 @@ async def chart_rounds(
 
 
 @contextlib.asynccontextmanager
-async def spying(py_spy: str | None, pid: int) -> Any:
-    """py-spy recording the bot while the block runs (nothing without a py-spy)."""
+async def spying(py_spy: str | None, pid: int, name: str) -> Any:
+    """py-spy recording the bot while the block runs, into SPY_FILES with `name` (nothing
+    without a py-spy). It attaches in about a tenth of a second, which the caller allows for."""
     if py_spy is None:
         yield
         return
+    out = Path(str(SPY_FILES).format(name=name))
     spy = await asyncio.create_subprocess_exec(
         py_spy, "record", "-p", str(pid), "-d", "3600", "-r", "200", "-f", "raw",
-        "-o", str(SPY_FILE), "--threads", "--nonblocking",
+        "-o", str(out), "--threads", "--nonblocking",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
-    await asyncio.sleep(1)  # py-spy attaches
     try:
         yield
     finally:
@@ -324,10 +339,9 @@ async def measure(args: argparse.Namespace) -> Measured:
             stop = asyncio.Event()
             tasks = [asyncio.create_task(c.run(phase, stop)) for c in clickers]
             await asyncio.sleep(3)
-            async with spying(args.py_spy, process.pid):
-                bursts = await chart_rounds(
-                    api, process.pid, phase, args.rounds, people, args.quiet_seconds
-                )
+            bursts = await chart_rounds(
+                api, process.pid, phase, args.rounds, people, args.quiet_seconds, args.py_spy
+            )
             stop.set()
             await asyncio.gather(*tasks)
     presses = {
@@ -360,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--renders", type=int, default=20, help="timed drawings of each kind")
     parser.add_argument("--think", type=float, default=0.25, help="mean pause between presses")
     parser.add_argument(
-        "--py-spy", default=None, help=f"py-spy binary: record the bot's bursts to {SPY_FILE}"
+        "--py-spy", default=None, help=f"py-spy binary: record the bot's stacks to {SPY_FILES}"
     )
     args = parser.parse_args(argv)
     quiet_logs()
