@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
 
 from telegram import InputFile, InputMediaPhoto, Message, Update
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 RENDERER_KEY = "chart_renderer"
 TURN_KEY = "history_turn"
+TURN_GAP = 0.02  # seconds between two people's turns (twenty strips: 0.4 s more for the last)
 PHOTO_NAME = "cramp-chart.png"
 
 
@@ -54,18 +55,22 @@ def renderer(context: Context) -> ChartRenderer:
     return found
 
 
-def history_turn(context: Context) -> asyncio.Semaphore:
+@contextlib.asynccontextmanager
+async def history_turn(context: Context) -> AsyncIterator[None]:
     """One /history (or chart button) at a time reads its diary, makes its strip and, for
     /history, sends it. Twenty people asking in the same instant are then served one after
     another, and the others' presses take their turns in between, not behind forty storage
     trips and twenty sends at once (docs/benchmarks.md, section 4). A send that hangs holds
     the turn only until the HTTP client's timeout; the photos wait for the drawing, not for
     the turn."""
-    found = context.application.bot_data.get(TURN_KEY)
-    if not isinstance(found, asyncio.Semaphore):
-        found = asyncio.Semaphore(1)
-        context.application.bot_data[TURN_KEY] = found
-    return found
+    turn = context.application.bot_data.get(TURN_KEY)
+    if not isinstance(turn, asyncio.Semaphore):
+        turn = asyncio.Semaphore(1)
+        context.application.bot_data[TURN_KEY] = turn
+    async with turn:
+        yield
+        # A breath before the next turn, so presses waiting behind this one go first.
+        await asyncio.sleep(TURN_GAP)
 
 
 def last_night(user: User | None, context: Context) -> date:
