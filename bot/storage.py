@@ -1156,6 +1156,32 @@ class Storage:
         )
         return [_diary(row) for row in rows]
 
+    async def user_and_diary(self, user_id: int) -> tuple[User | None, list[DiaryEntry]]:
+        """The user (None if unknown, with no diary then) and their whole diary by night, in
+        one trip to the database thread: /history needs both, and twenty people asking at
+        once would otherwise queue forty trips in front of everybody's presses."""
+
+        def read(connection: sqlite3.Connection) -> tuple[User | None, list[DiaryEntry]]:
+            # fetchall, not fetchone: a statement left unfinished would block the COMMIT.
+            users = connection.execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = ?", (user_id,)
+            ).fetchall()
+            if not users:
+                return None, []
+            nights = connection.execute(
+                f"SELECT {_DIARY_COLUMNS} FROM diary WHERE user_id = ? ORDER BY night",
+                (user_id,),
+            ).fetchall()
+            return _user(users[0]), [_diary(night) for night in nights]
+
+        # Reads only, so no transaction (as in _fetch): the one connection is ours under the
+        # lock, and the hand-off is the one _in_one_trip uses.
+        async with self._lock:
+            found: tuple[User | None, list[DiaryEntry]] = await self._db._execute(
+                read, self._db._conn
+            )
+            return found
+
     async def set_checkin_message(
         self, user_id: int, night: date, message_id: int, now: datetime
     ) -> None:

@@ -7,8 +7,10 @@ somebody else's button press.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
 
 from telegram import InputFile, InputMediaPhoto, Message, Update
@@ -37,6 +39,8 @@ from handlers.common import AnyApp, Context, answer_query, deps, markup, message
 log = logging.getLogger(__name__)
 
 RENDERER_KEY = "chart_renderer"
+TURN_KEY = "history_turn"
+TURN_GAP = 0.02  # seconds between two people's turns (twenty strips: 0.4 s more for the last)
 PHOTO_NAME = "cramp-chart.png"
 
 
@@ -49,6 +53,24 @@ def renderer(context: Context) -> ChartRenderer:
         found = ChartRenderer(process=True)
         context.application.bot_data[RENDERER_KEY] = found
     return found
+
+
+@contextlib.asynccontextmanager
+async def history_turn(context: Context) -> AsyncIterator[None]:
+    """One /history (or chart button) at a time reads its diary, makes its strip and, for
+    /history, sends it. Twenty people asking in the same instant are then served one after
+    another, and the others' presses take their turns in between, not behind forty storage
+    trips and twenty sends at once (docs/benchmarks.md, section 4). A send that hangs holds
+    the turn only until the HTTP client's timeout; the photos wait for the drawing, not for
+    the turn."""
+    turn = context.application.bot_data.get(TURN_KEY)
+    if not isinstance(turn, asyncio.Semaphore):
+        turn = asyncio.Semaphore(1)
+        context.application.bot_data[TURN_KEY] = turn
+    async with turn:
+        yield
+        # A breath before the next turn, so presses waiting behind this one go first.
+        await asyncio.sleep(TURN_GAP)
 
 
 def last_night(user: User | None, context: Context) -> date:
@@ -64,7 +86,7 @@ def next_checkin_day(user: User | None) -> date | None:
 
 
 def not_yet_line(
-    entries: list[DiaryRecord], user: User | None, context: Context, texts: Texts
+    entries: Sequence[DiaryRecord], user: User | None, context: Context, texts: Texts
 ) -> str | None:
     """HTML to add under the strip when there are too few nights for a chart; else None."""
     marks = chart_nights(entries, last_night(user, context), ChartState().days)
@@ -75,7 +97,7 @@ def not_yet_line(
 
 
 async def _draw(
-    context: Context, entries: list[DiaryRecord], user: User | None, state: ChartState
+    context: Context, entries: Sequence[DiaryRecord], user: User | None, state: ChartState
 ) -> tuple[bytes, Screen] | None:
     """The picture and its caption and buttons; None when there are too few nights."""
     texts = deps(context).content
@@ -90,7 +112,7 @@ async def _draw(
 
 
 async def send_chart(
-    context: Context, chat_id: int, entries: list[DiaryRecord], user: User | None
+    context: Context, chat_id: int, entries: Sequence[DiaryRecord], user: User | None
 ) -> bool:
     """Sends the 30-night chart as a photo; False (nothing sent) with too few nights."""
     drawn = await _draw(context, entries, user, ChartState())
@@ -131,10 +153,8 @@ async def chart_button(update: Update, context: Context) -> None:
         # A double tap, or Telegram delivering the press again: the chart already shows it.
         await answer_query(query)
         return
-    known = await d.storage.get_user(user.id)
-    entries: list[DiaryRecord] = (
-        list(await d.storage.list_diary(user.id)) if known is not None else []
-    )
+    async with history_turn(context):
+        known, entries = await d.storage.user_and_diary(user.id)
     marks = chart_nights(entries, last_night(known, context), state.days)
     if count_nights(marks).recorded < MIN_RECORDED:
         # Their diary was deleted, or thinned out: this chart can no longer be drawn.

@@ -15,7 +15,7 @@ from bot.diary.flow import user_zone
 from bot.diary.report_pdf import PageTexts, last_questionnaire, make_report
 from bot.diary.rules import history_view, insights_view
 from bot.storage import User
-from handlers.chart import not_yet_line, renderer, send_chart
+from handlers.chart import history_turn, not_yet_line, renderer, send_chart
 from handlers.checkin import texts_of
 from handlers.common import AnyApp, Context, deps, reply_text
 
@@ -34,17 +34,17 @@ async def history_command(update: Update, context: Context) -> None:
     if user is None:
         return
     d = deps(context)
-    known = await d.storage.get_user(user.id)
-    entries = await d.storage.list_diary(user.id) if known is not None else []
-    text = history_view(entries, _today(known, context), texts=texts_of(d))
-    later = not_yet_line(list(entries), known, context, texts_of(d))
-    if later is not None:
-        text = f"{text}\n\n{later}"
-    await reply_text(update, context, text)
+    async with history_turn(context):
+        known, entries = await d.storage.user_and_diary(user.id)
+        text = history_view(entries, _today(known, context), texts=texts_of(d))
+        later = not_yet_line(entries, known, context, texts_of(d))
+        if later is not None:
+            text = f"{text}\n\n{later}"
+        await reply_text(update, context, text)
     chat = update.effective_chat
     if later is None and chat is not None:
         # After the strip, which stays: it comes at once and a screen reader can read it.
-        await send_chart(context, chat.id, list(entries), known)
+        await send_chart(context, chat.id, entries, known)
 
 
 async def insights_command(update: Update, context: Context) -> None:

@@ -304,6 +304,8 @@ def _diary() -> dict[str, TextSpec]:
         ),
         **_texts(f, REPORT, "report.made", given=("date",)),
         **_texts(f, REPORT, "report.period", given=("first", "last", "days")),
+        **_texts(f, REPORT, "report.period.one", "report.chart.one", given=("last",)),
+        **_texts(f, REPORT, "report.chart", given=("first", "last")),
         **_texts(f, REPORT, "report.recorded", given=("count", "days")),
         **_texts(
             f,

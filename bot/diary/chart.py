@@ -292,7 +292,8 @@ def _draw(marks: Sequence[NightMark], words: ChartWords, factor: str | None) -> 
     big, mid = 26, 22
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
-    axes = figure.add_axes((0.2, 0.36, 0.74, 0.54))
+    # Without a title (the report's heading is page text) the plot takes its room.
+    axes = figure.add_axes((0.2, 0.36, 0.74, 0.54 if words.title else 0.6))
     n = len(marks)
     xs = list(range(n))
     height = {count: i for i, count in enumerate(CRAMP_COUNTS)}
@@ -346,7 +347,8 @@ def _draw(marks: Sequence[NightMark], words: ChartWords, factor: str | None) -> 
     axes.set_axisbelow(True)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    figure.suptitle(words.title, fontsize=big, fontweight="bold", x=0.5, y=0.975)
+    if words.title:  # the report prints its own heading above the picture
+        figure.suptitle(words.title, fontsize=big, fontweight="bold", x=0.5, y=0.975)
 
     handles: list[Any] = [
         Patch(facecolor=BLUE, edgecolor="black", label=words.cramps),

@@ -10,15 +10,16 @@ loses nothing. No name: the bot never asks for one, so the page has a line to wr
 
 from __future__ import annotations
 
+import dataclasses
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from bot.content.model import Content
-from bot.diary.chart import CHART_DAYS, ChartWords, chart_nights, chart_png, count_nights
+from bot.diary.chart import ChartWords, chart_nights, chart_png, count_nights
 from bot.diary.rules import LONGEST, WARNING_LEVELS, DiaryRecord, Texts, had_twitch, longest_rank
 from bot.questionnaire.logic import Result
 from bot.storage import Assessment
@@ -105,7 +106,7 @@ def report_blocks(
         Block(SMALL, t("report.made").format(date=_day(today))),
         Block(LINE, t("report.name")),
         Block(HEADING, t("report.section.nights")),
-        Block(LINE, t("report.period").format(first=_day(first), last=_day(last), days=days)),
+        Block(LINE, _period(t, "report.period", first, last, days)),
     ]
     numbers = {"recorded": counts.recorded, "cramp_nights": counts.cramp_nights}
     if counts.recorded == 0:
@@ -130,6 +131,9 @@ def report_blocks(
         else:
             blocks.append(Block(BULLET, t("report.longest.none")))
         blocks.append(Block(BULLET, t("report.twitch").format(count=twitch)))
+        # The chart's heading is page text made from the period line's own dates, and the
+        # chart shows exactly those nights, so the two cannot disagree.
+        blocks.append(Block(LINE, _period(t, "report.chart", first, last, days)))
         blocks.append(Block(CHART))
 
     blocks.append(Block(HEADING, t("report.section.warnings")))
@@ -180,8 +184,15 @@ def report_blocks(
 
     blocks.append(Block(HEADING, t("report.section.about")))
     blocks.append(Block(SMALL, t("report.disclaimer")))
-    chart_days = CHART_DAYS[0] if days <= CHART_DAYS[0] else REPORT_NIGHTS
-    return blocks, chart_days, numbers
+    return blocks, days, numbers
+
+
+def _period(t: Callable[[str], str], key: str, first: date, last: date, days: int) -> str:
+    """A line about the nights from `first` to `last`; a single night has words of its own
+    (`<key>.one`), never "1 nights"."""
+    if days == 1:
+        return t(f"{key}.one").format(last=_day(last))
+    return t(key).format(first=_day(first), last=_day(last), days=days)
 
 
 def build_report(
@@ -199,7 +210,9 @@ def build_report(
         texts, entries=entries, nudges=nudges, questionnaire=questionnaire, today=today, zone=zone
     )
     marks = chart_nights(entries, today - timedelta(days=1), chart_days)
-    png = chart_png(marks, ChartWords.from_texts(texts, chart_days, None), dpi=PRINT_DPI)
+    # No title in the picture: the line above it on the page says which nights it shows.
+    words = dataclasses.replace(ChartWords.from_texts(texts, chart_days, None), title="")
+    png = chart_png(marks, words, dpi=PRINT_DPI)
     return Report(tuple(blocks), png, numbers)
 
 

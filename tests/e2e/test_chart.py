@@ -82,6 +82,33 @@ async def test_history_sends_the_strip_then_a_photo_whose_caption_counts_the_nig
     assert "Caffeine after noon" in chart.button_labels
 
 
+async def test_people_asking_in_the_same_instant_each_get_their_own_strip_and_chart(
+    world: World,
+) -> None:
+    # They take turns: each still gets the strip first, then a photo counting their nights.
+    people = range(2001, 2006)
+    for n, user_id in enumerate(people):
+        await world.storage.upsert_user(user_id, user_id, START)
+        await world.storage.set_consent(user_id, START)
+        world.emulator.user(user_id, "Kim")
+        for back in range(3 + n):
+            answers = night(1 if back < n else 0)
+            day = LAST_NIGHT - timedelta(days=back)
+            await world.storage.upsert_diary(user_id, day, answers, START, complete=True)
+    for user_id in people:
+        world.emulator.user_sends_text(user_id, user_id, "/history")
+    await world.emulator.wait_until(
+        lambda: all(world.emulator.photos(user_id) for user_id in people),
+        within=SLOW,
+        what="every chart",
+    )
+    for n, user_id in enumerate(people):
+        strip, chart = world.emulator.messages(user_id)[-2:]
+        assert f"Nights recorded: {3 + n} of 30" in strip.text
+        assert chart.photo is not None
+        assert chart.text.startswith(f"{n} of the last 30 nights had cramps")
+
+
 async def test_the_90_nights_button_redraws_the_same_message(world: World) -> None:
     person = await person_with(world, NINE_NIGHTS)
     await person.send("/history")

@@ -359,6 +359,22 @@ async def test_list_diary_is_ordered_and_filtered(storage: Storage) -> None:
     assert [e.night.day for e in await storage.list_diary(1, since=date(2024, 6, 3))] == [3, 5]
 
 
+async def test_user_and_diary_reads_both_and_nobody_elses(storage: Storage) -> None:
+    assert await storage.user_and_diary(1) == (None, [])
+    await storage.upsert_user(1, 10, NOW)
+    await storage.upsert_user(2, 20, NOW)
+    for day in (5, 1, 3):
+        await storage.upsert_diary(1, date(2024, 6, day), {"cramps": "none"}, NOW)
+    await storage.upsert_diary(2, date(2024, 6, 4), {"cramps": "1"}, NOW)
+    user, nights = await storage.user_and_diary(1)
+    assert user == await storage.get_user(1)
+    assert nights == await storage.list_diary(1)
+    assert [e.night.day for e in nights] == [1, 3, 5]
+    # The connection is left usable: a write right after it commits.
+    await storage.upsert_diary(1, date(2024, 6, 6), {"cramps": "none"}, NOW)
+    assert len((await storage.user_and_diary(1))[1]) == 4
+
+
 async def test_nudges(storage: Storage) -> None:
     await storage.upsert_user(1, 10, NOW)
     assert await storage.last_nudge_at(1, "long_cramp") is None

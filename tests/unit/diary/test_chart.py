@@ -4,6 +4,7 @@ button codec, and the picture itself (its size, and that it follows the data).""
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from bot.diary.chart import (
     count_nights,
     later_line,
 )
-from bot.diary.rules import FACTORS
+from bot.diary.rules import FACTORS, history_view
 from bot.ui import MAX_CAPTION
 
 LAST = date(2026, 11, 24)
@@ -106,6 +107,23 @@ def test_the_longest_caption_fits_telegram(content: Content) -> None:
     worst = type(counts)(90, 90, 90, 90, 90, 90)
     longest = max(len(chart_caption(worst, content, f)) for f in FACTORS)
     assert counts.recorded == 0 and longest <= MAX_CAPTION
+
+
+@pytest.mark.parametrize("factor", [None, *FACTORS])
+def test_a_count_of_one_never_reads_one_nights(content: Content, factor: str | None) -> None:
+    """Caption, strip and the later line with every count at 1 (the PDF: test_report_pdf)."""
+    bad = {"woke": True, "longest": "gt10", "twitch": "one", "factors": list(FACTORS)}
+    for nights in ([night(0, 4, **bad)], [night(0, 4, **bad), night(1, None, skipped=True)]):
+        counts = count_nights(chart_nights(nights, LAST, 30), factor)
+        said = [
+            chart_caption(counts, content, factor),
+            history_view(nights, LAST + timedelta(days=1), texts=content),
+            later_line(counts.recorded, content, LAST + timedelta(days=1)),
+        ]
+        for text in said:
+            assert re.search(r"\b1 (nights|days|times)\b", text) is None, text
+        assert "1 of the last 30 nights had cramps; 1 woke you." in said[0]
+    assert "1 more to go" in later_line(2, content, None)
 
 
 def test_the_later_line_counts_down_and_names_a_day(content: Content) -> None:

@@ -4,6 +4,7 @@ whatever the content, and the last questionnaire in words."""
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 from pypdf import PdfReader
 
 from bot.content.model import Content
-from bot.diary.report_pdf import Questionnaire, last_questionnaire, make_report
+from bot.diary.report_pdf import Questionnaire, last_questionnaire, make_report, report_blocks
 from bot.diary.rules import WARNING_LEVELS, warnings_for
 from bot.questionnaire import logic
 from bot.storage import Assessment
@@ -92,7 +93,7 @@ def test_without_diary_or_warnings_it_says_so(content: Content) -> None:
     pages, text = report(content, entries=[], nudges=[])
     assert pages == 1
     assert "No night recorded" in text and "None in this period." in text
-    assert "Period: 25 Nov 2026 – 25 Nov 2026 (1 nights)" in text
+    assert "Period: the night of 25 Nov 2026 (1 night)" in text
     assert "No finished questionnaire." in text
 
 
@@ -202,3 +203,28 @@ def test_the_page_texts_pickle_and_make_the_same_page(content: Content) -> None:
         )
     )
     assert (pages, text) == report(content)
+
+
+def test_the_period_line_and_the_chart_heading_name_the_same_nights(content: Content) -> None:
+    # Ten nights in the diary: the page covers those ten, and so does its chart.
+    ten = [night(back, back % 3, woke=False, longest="lt1") for back in range(10)]
+    _, text = report(content, entries=ten, nudges=[])
+    assert "Period: 16 Nov 2026 – 25 Nov 2026 (10 nights)" in text
+    assert "Cramps per night, 16 Nov 2026 – 25 Nov 2026" in text
+    assert "last 30 nights" not in text
+    _, chart_days, _ = report_blocks(
+        content, entries=ten, nudges=[], questionnaire=None, today=TODAY, zone=BERLIN
+    )
+    assert chart_days == 10
+    # The default diary reaches back beyond 90 nights: both say the same 90.
+    _, text = report(content)
+    assert "Cramps per night, 28 Aug 2026 – 25 Nov 2026" in text
+
+
+def test_one_night_is_one_night_on_the_page(content: Content) -> None:
+    _, text = report(content, entries=[night(0, 1, woke=True, longest="gt10")], nudges=[])
+    assert "Period: the night of 25 Nov 2026 (1 night)" in text
+    assert "Cramps on the night of 25 Nov 2026" in text
+    assert "Nights with a check-in answer: 1 of 1" in text
+    assert "Nights with cramps: 1" in text
+    assert re.search(r"\b1 (nights|days)\b", text) is None, text
