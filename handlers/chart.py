@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from datetime import date
+from typing import Any, TypeVar
 
 from telegram import InputFile, InputMediaPhoto, Message, Update
 from telegram.constants import ParseMode
@@ -34,6 +36,7 @@ from bot.diary.flow import user_zone
 from bot.diary.rules import DiaryRecord, Texts
 from bot.storage import User
 from bot.ui import Screen
+from bot.wiring.updates import PerUserUpdateProcessor
 from handlers.common import AnyApp, Context, answer_query, deps, markup, message_gone
 
 log = logging.getLogger(__name__)
@@ -42,17 +45,53 @@ RENDERER_KEY = "chart_renderer"
 TURN_KEY = "history_turn"
 TURN_GAP = 0.02  # seconds between two people's turns (twenty strips: 0.4 s more for the last)
 PHOTO_NAME = "cramp-chart.png"
+# After each drawing the drawing process rests as long again: a queue of charts then takes
+# half a core at most, and other people's presses keep the rest (docs/benchmarks.md, §4).
+DRAWING_REST = 1.0
 
 
 def renderer(context: Context) -> ChartRenderer:
     found = context.application.bot_data.get(RENDERER_KEY)
     if not isinstance(found, ChartRenderer):
-        # A worker process at low priority, not a thread: measured in docs/benchmarks.md, a
-        # drawing thread doubles other people's press latency while charts are drawn (the
-        # GIL), a process leaves it where it was.
-        found = ChartRenderer(process=True)
+        # A worker process, not a thread: measured in docs/benchmarks.md, a drawing thread
+        # doubles other people's press latency while charts are drawn (the GIL).
+        found = ChartRenderer(process=True, rest=DRAWING_REST)
         context.application.bot_data[RENDERER_KEY] = found
     return found
+
+
+T = TypeVar("T")
+
+
+def waiting(context: Context) -> contextlib.AbstractContextManager[None]:
+    """Counts this update as away (bot/wiring/updates.py) while inside."""
+    processor = context.application.update_processor
+    if isinstance(processor, PerUserUpdateProcessor):
+        return processor.away()
+    return contextlib.nullcontext()
+
+
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def paced(handler: Handler) -> Handler:
+    """For /history and the chart buttons: their update counts as away throughout. They are
+    paced by their own turn (`history_turn`) and spend most of their time waiting for a
+    drawing, so twenty of them must not make the bot count as busy and pause its polling
+    for everybody else's presses (bot/wiring/app.py; docs/benchmarks.md, section 4)."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: Context) -> None:
+        with waiting(context):
+            await handler(update, context)
+
+    return wrapper
+
+
+async def render(context: Context, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """`work` (a chart, a report) done by the drawing process."""
+    with waiting(context):
+        return await renderer(context).run(work, *args, **kwargs)
 
 
 @contextlib.asynccontextmanager
@@ -67,10 +106,14 @@ async def history_turn(context: Context) -> AsyncIterator[None]:
     if not isinstance(turn, asyncio.Semaphore):
         turn = asyncio.Semaphore(1)
         context.application.bot_data[TURN_KEY] = turn
-    async with turn:
+    with waiting(context):
+        await turn.acquire()
+    try:
         yield
         # A breath before the next turn, so presses waiting behind this one go first.
         await asyncio.sleep(TURN_GAP)
+    finally:
+        turn.release()
 
 
 def last_night(user: User | None, context: Context) -> date:
@@ -106,7 +149,7 @@ async def _draw(
     if counts.recorded < MIN_RECORDED:
         return None
     words = ChartWords.from_texts(texts, state.days, state.factor)
-    png = await renderer(context).run(chart_png, marks, words, state.factor)
+    png = await render(context, chart_png, marks, words, state.factor)
     caption = chart_caption(counts, texts, state.factor)
     return png, Screen(caption, chart_buttons(state, texts))
 
@@ -130,6 +173,7 @@ def _showing(keyboard_data: list[str], screen: Screen) -> bool:
     return keyboard_data == [button.data for button in screen.all_buttons()]
 
 
+@paced
 async def chart_button(update: Update, context: Context) -> None:
     """h1: presses: redraw the chart in the same message with the length or shading asked."""
     query = update.callback_query

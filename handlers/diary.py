@@ -15,7 +15,7 @@ from bot.diary.flow import user_zone
 from bot.diary.report_pdf import PageTexts, last_questionnaire, make_report
 from bot.diary.rules import history_view, insights_view
 from bot.storage import User
-from handlers.chart import history_turn, not_yet_line, renderer, send_chart
+from handlers.chart import history_turn, not_yet_line, paced, render, send_chart
 from handlers.checkin import texts_of
 from handlers.common import AnyApp, Context, deps, reply_text
 
@@ -28,6 +28,7 @@ def _today(user: User | None, context: Context) -> date:
     return deps(context).clock.now().astimezone(user_zone(user)).date()
 
 
+@paced
 async def history_command(update: Update, context: Context) -> None:
     """The last 30 nights as a strip of symbols, counts and the trend."""
     user = update.effective_user
@@ -99,7 +100,8 @@ async def export_command(update: Update, context: Context) -> None:
     )
     questionnaire = last_questionnaire(d.content, assessments, answers, user_zone(known))
     if answered or questionnaire is not None:
-        report = await renderer(context).run(
+        report = await render(
+            context,
             make_report,
             PageTexts.of(d.content),
             entries=nights,

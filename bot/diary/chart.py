@@ -13,12 +13,11 @@ Okabe–Ito colour-blind-safe palette, and every mark differs by shape as well a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import io
-import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -60,6 +59,7 @@ WIDTH_PX = 1080
 HEIGHT_PX = 860
 DPI = 100
 PRINT_DPI = 220
+MAX_REST = 1.0  # seconds: a ChartRenderer's longest rest after a drawing
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,9 @@ def chart_png(
     """The chart as PNG bytes, WIDTH_PX x HEIGHT_PX at `dpi` = DPI (more for print)."""
     figure = _draw(marks, words, factor)
     out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=dpi)
+    # zlib level 1: a fifth larger file than the default 6, half the encoding time; Telegram
+    # recompresses every photo anyway.
+    figure.savefig(out, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return out.getvalue()
 
 
@@ -359,11 +361,10 @@ def _draw(marks: Sequence[NightMark], words: ChartWords, factor: str | None) -> 
         Line2D([], [], linestyle="none", marker="o", markersize=11, markerfacecolor="white",
                markeredgecolor="black", markeredgewidth=1.5, label=words.none),
     ]  # fmt: skip
-    figure.add_artist(
-        figure.legend(
-            handles=handles, loc="upper left", bbox_to_anchor=(0.02, 0.25), ncols=2,
-            fontsize=mid, frameon=False, handlelength=1.4, columnspacing=1.5,
-        )
+    # Each figure.legend() is drawn: a second one (the shading's) adds to it.
+    figure.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(0.02, 0.25), ncols=2,
+        fontsize=mid, frameon=False, handlelength=1.4, columnspacing=1.5,
     )  # fmt: skip
     if words.factor:
         # A row of its own: a factor's label can be as long as a whole legend column.
@@ -388,21 +389,35 @@ class ChartRenderer:
     Drawing is mostly Python, so in a thread it holds the GIL while it runs. One drawing at a
     time leaves the event loop competing with one busy thread rather than many; the rest wait
     their turn in a queue that costs nothing. A worker process takes the GIL out of the
-    picture (docs/benchmarks.md compares the two); its arguments must pickle."""
+    picture (docs/benchmarks.md compares the two); its arguments must pickle.
 
-    def __init__(self, at_once: int = 1, *, process: bool = False) -> None:
+    `rest`: after each drawing its slot stays taken for `rest` times as long as the drawing
+    took (at most MAX_REST seconds), so a queue of drawings takes at most 1 / (1 + rest) of a
+    core, whatever the scheduler does, and a two-core machine keeps most of a core for
+    everybody else's presses. The person whose picture it was gets it at once."""
+
+    def __init__(self, at_once: int = 1, *, process: bool = False, rest: float = 0.0) -> None:
         self._slots = asyncio.Semaphore(at_once)
         self._process = process
+        self._rest = rest
         self.drawn = 0
 
     async def run(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        async with self._slots:
+        await self._slots.acquire()
+        started = time.perf_counter()
+        try:
             if self._process:
                 loop = asyncio.get_running_loop()
                 call = functools.partial(work, *args, **kwargs)
                 result = await loop.run_in_executor(_worker_process(), call)
             else:
                 result = await asyncio.to_thread(self._locked, work, *args, **kwargs)
+        finally:
+            rest = min(MAX_REST, (time.perf_counter() - started) * self._rest)
+            if rest > 0:
+                asyncio.get_running_loop().call_later(rest, self._slots.release)
+            else:
+                self._slots.release()
         self.drawn += 1
         return result
 
@@ -424,17 +439,8 @@ def _worker_process() -> ProcessPoolExecutor:
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn, not fork: forking a process that runs threads (aiosqlite, the event loop's
-        # executor) can copy a held lock into the child.
-        _POOL.append(
-            ProcessPoolExecutor(
-                1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
-            )
-        )
+        # executor) can copy a held lock into the child. At normal priority: the renderer's
+        # rest bounds its share of the CPU, and a lowered priority (nice 19, measured no better
+        # for other people's presses) lets a busy machine starve the pictures outright.
+        _POOL.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
     return _POOL[0]
-
-
-def _lower_priority() -> None:
-    # The drawing waits for CPU time the bot's own process wants: a busy machine makes the
-    # charts slower rather than everybody's buttons.
-    with contextlib.suppress(OSError):
-        os.nice(19)

@@ -62,7 +62,7 @@ def build_application(
     processor = PerUserUpdateProcessor(256)
 
     def poll_pause() -> float:
-        return POLL_PAUSE if processor.current_concurrent_updates >= BUSY_UPDATES else 0.0
+        return POLL_PAUSE if processor.working_updates >= BUSY_UPDATES else 0.0
 
     builder = (
         ApplicationBuilder()

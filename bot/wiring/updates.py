@@ -9,7 +9,8 @@ other people's updates proceed in parallel.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import contextlib
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 from telegram import Update
@@ -39,6 +40,28 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._active = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
+        self._away: set[asyncio.Task[Any]] = set()
+
+    @property
+    def working_updates(self) -> int:
+        """Updates in hand that are not `away`: what this process is busy with."""
+        return max(0, self.current_concurrent_updates - len(self._away))
+
+    @contextlib.contextmanager
+    def away(self) -> Iterator[None]:
+        """Counts the update being handled (the current task) as not keeping this process
+        busy while inside: it waits for work done elsewhere (a drawing in its own process) or
+        is paced by its own turn. Twenty people waiting for their charts must not make the
+        bot count as busy and pause its polling for everybody else. Nesting is harmless."""
+        task = asyncio.current_task()
+        if task is None or task in self._away:
+            yield
+            return
+        self._away.add(task)
+        try:
+            yield
+        finally:
+            self._away.discard(task)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _update_key(update)

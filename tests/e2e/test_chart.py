@@ -3,16 +3,21 @@ presses, through the fake Bot API over real HTTP and a real SQLite file."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
-from bot.diary.chart import ChartState
+from bot.diary.chart import ChartRenderer, ChartState
 from bot.fakeapi.records import SentMessage
+from bot.wiring.updates import PerUserUpdateProcessor
+from handlers.chart import RENDERER_KEY
 from handlers.checkin import JOB_NAME
 from tests.harness import START, TelegramUser, World
 
+T = TypeVar("T")
 LAST_NIGHT = date(2026, 11, 24)
 # A chart or a PDF takes a second or so, and the first also imports the drawing libraries:
 # on a machine busy with other work that can pass the harness's usual 10 s.
@@ -281,3 +286,39 @@ async def test_export_with_only_a_questionnaire_still_makes_the_report(world: Wo
     assert "Answered on 25 Nov 2026." in text and "Medicine" in text
     assert result.causes and all(m.cause.name in text for m in result.causes)
     assert "No night recorded" in text
+
+
+class HeldRenderer(ChartRenderer):
+    """Draws for real, but only once the test lets it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered, self.go = asyncio.Event(), asyncio.Event()
+
+    async def run(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        self.entered.set()
+        await self.go.wait()
+        return await super().run(work, *args, **kwargs)
+
+
+async def test_people_waiting_for_their_chart_do_not_make_the_bot_count_as_busy(
+    world: World,
+) -> None:
+    # The long poll pauses while the bot is busy (bot/wiring/app.py); a person waiting for a
+    # picture drawn elsewhere must not make everybody else's presses wait for that pause.
+    held = HeldRenderer()
+    world.app.bot_data[RENDERER_KEY] = held
+    person = await person_with(world, NINE_NIGHTS)
+    world.emulator.user_sends_text(1001, 1001, "/history")
+    await asyncio.wait_for(held.entered.wait(), SLOW)
+    processor = world.app.update_processor
+    try:
+        assert isinstance(processor, PerUserUpdateProcessor)
+        assert processor.current_concurrent_updates == 1
+        assert processor.working_updates == 0
+    finally:
+        held.go.set()  # a failure must not leave the handler waiting for ever
+    await world.emulator.wait_until(
+        lambda: bool(world.emulator.photos(1001)), within=SLOW, what="the chart"
+    )
+    assert photo_message(person).text.startswith("5 of the last 30 nights had cramps")

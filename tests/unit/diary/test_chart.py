@@ -3,10 +3,12 @@ button codec, and the picture itself (its size, and that it follows the data).""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -27,6 +29,7 @@ from bot.diary.chart import (
     ChartRenderer,
     ChartState,
     ChartWords,
+    _draw,
     chart_buttons,
     chart_caption,
     chart_nights,
@@ -226,3 +229,40 @@ async def test_the_renderer_draws_the_same_picture_off_the_event_loop(
     renderer = ChartRenderer(process=process)
     drawn = await renderer.run(chart_png, marks, words)
     assert drawn == chart_png(marks, words) and renderer.drawn == 1
+
+
+async def test_the_renderer_rests_after_each_drawing_but_hands_the_picture_over_at_once() -> None:
+    """With rest=3 the next drawing starts no sooner than three drawings' time after the
+    last one ended, so a queue of charts keeps to a quarter of a core."""
+    renderer = ChartRenderer(rest=3.0)
+    ended: list[float] = []
+    started: list[float] = []
+
+    def work() -> None:
+        started.append(time.perf_counter())
+        time.sleep(0.05)
+        ended.append(time.perf_counter())
+
+    first = asyncio.create_task(renderer.run(work))
+    second = asyncio.create_task(renderer.run(work))
+    await first
+    assert len(started) == 1 and not second.done()  # handed over, the slot still resting
+    await second
+    assert started[1] - ended[0] >= 3 * 0.05 * 0.9
+    assert renderer.drawn == 2
+
+
+async def test_a_failed_drawing_frees_its_slot() -> None:
+    renderer = ChartRenderer()
+
+    def broken() -> None:
+        raise ValueError("no picture")
+
+    with pytest.raises(ValueError, match="no picture"):
+        await renderer.run(broken)
+    assert await renderer.run(lambda: 7) == 7
+
+
+def test_the_legend_is_drawn_once(content: Content) -> None:
+    figure = _draw(chart_nights(DIARY, LAST, 30), ChartWords.from_texts(content, 30, None), None)
+    assert len(figure.legends) == 1 and figure.legends[0] not in figure.artists

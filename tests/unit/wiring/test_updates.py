@@ -79,3 +79,34 @@ async def test_a_busy_person_does_not_use_up_the_slots_of_others() -> None:
         release.set()
         await asyncio.gather(*busy)
     assert served == ["b", "a1", "a2", "a3", "a4", "a5"]
+
+
+async def test_updates_away_do_not_count_as_work_in_hand() -> None:
+    """The long poll pauses while the bot is busy (bot/wiring/app.py): an update waiting for a
+    drawing elsewhere is in hand but not work, and marking it twice counts it once."""
+    processor = PerUserUpdateProcessor(16)
+    parked, release = asyncio.Event(), asyncio.Event()
+
+    async def waits_for_a_picture() -> None:
+        with processor.away(), processor.away():
+            parked.set()
+            await release.wait()
+
+    async def works() -> None:
+        await release.wait()
+
+    async with processor:
+        tasks = [
+            asyncio.create_task(processor.process_update(_update(1, 7), waits_for_a_picture())),
+            asyncio.create_task(processor.process_update(_update(2, 8), works())),
+            asyncio.create_task(processor.process_update(_update(3, 9), works())),
+        ]
+        await parked.wait()
+        await asyncio.sleep(0)
+        assert processor.current_concurrent_updates == 3
+        assert processor.working_updates == 2
+        release.set()
+        await asyncio.gather(*tasks)
+    assert processor.current_concurrent_updates == 0
+    assert processor.working_updates == 0
+    assert processor._away == set()
