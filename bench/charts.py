@@ -57,6 +57,7 @@ FIRST_CHARTER = 5001
 SPY_FILES = Path(tempfile.gettempdir()) / "bench-charts.{name}.txt"
 SPY_LEAD = 3.0
 EARLY = 1.0  # seconds: the start of a burst, reported apart
+SLOW_MS = 30
 
 
 @dataclass(frozen=True)
@@ -413,10 +414,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{percentile(ms, 0.5):.1f}",
                 f"{percentile(ms, 0.95):.1f}",
                 f"{max(ms, default=float('nan')):.1f}",
+                # The slow tail: a press that met the long poll's 50 ms pause (bot/wiring/app.py)
+                f"{100 * sum(1 for m in ms if m > SLOW_MS) / max(1, len(ms)):.1f}",
                 *shares,
             ]
         )
     headers = ["phase", "seconds", "presses", "unanswered", "p50 ms", "p95 ms", "max ms"]
+    headers.append(f"over {SLOW_MS} ms %")
     print(table([*headers, "bot CPU %", "drawing CPU %", "bench CPU %"], rows))
     quiet = [s for s in measured.presses["quiet"] if s is not None]
     busy = [s for s in measured.presses["charts"] if s is not None]

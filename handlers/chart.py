@@ -1,8 +1,8 @@
 """The /history chart on Telegram: the photo after the text strip, and its h1: buttons.
 
-The drawing (bot/diary/chart.py) runs in a worker process through one ChartRenderer per
-application, so people asking for charts queue behind each other, never in front of
-somebody else's button press.
+The drawing (bot/diary/chart.py) runs in a worker process through one paced ChartRenderer
+(bot/diary/renderer.py) per application, so people asking for charts queue behind each
+other, never in front of somebody else's button press.
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.diary.chart import (
     MIN_RECORDED,
-    ChartRenderer,
     ChartState,
     ChartWords,
     chart_buttons,
     chart_caption,
     chart_nights,
-    chart_png,
+    chart_photo,
     count_nights,
     later_line,
 )
 from bot.diary.flow import user_zone
+from bot.diary.renderer import ChartRenderer
 from bot.diary.rules import DiaryRecord, Texts
 from bot.storage import User
 from bot.ui import Screen
@@ -44,10 +44,13 @@ log = logging.getLogger(__name__)
 RENDERER_KEY = "chart_renderer"
 TURN_KEY = "history_turn"
 TURN_GAP = 0.02  # seconds between two people's turns (twenty strips: 0.4 s more for the last)
-PHOTO_NAME = "cramp-chart.png"
-# After each drawing the drawing process rests as long again: a queue of charts then takes
-# half a core at most, and other people's presses keep the rest (docs/benchmarks.md, §4).
+PHOTO_NAME = "cramp-chart.jpg"
+# After each drawing the drawing process rests as long again, and a drawing's turn lasts at
+# least DRAWING_PACE seconds: a queue of charts takes half a core at most, and twenty charts
+# asked for at once reach their people over a few seconds rather than in one burst of drawing
+# and uploading that holds up everybody else's presses (docs/benchmarks.md, section 4).
 DRAWING_REST = 1.0
+DRAWING_PACE = 0.15
 
 
 def renderer(context: Context) -> ChartRenderer:
@@ -55,7 +58,7 @@ def renderer(context: Context) -> ChartRenderer:
     if not isinstance(found, ChartRenderer):
         # A worker process, not a thread: measured in docs/benchmarks.md, a drawing thread
         # doubles other people's press latency while charts are drawn (the GIL).
-        found = ChartRenderer(process=True, rest=DRAWING_REST)
+        found = ChartRenderer(process=True, rest=DRAWING_REST, pace=DRAWING_PACE)
         context.application.bot_data[RENDERER_KEY] = found
     return found
 
@@ -149,9 +152,9 @@ async def _draw(
     if counts.recorded < MIN_RECORDED:
         return None
     words = ChartWords.from_texts(texts, state.days, state.factor)
-    png = await render(context, chart_png, marks, words, state.factor)
+    photo = await render(context, chart_photo, marks, words, state.factor)
     caption = chart_caption(counts, texts, state.factor)
-    return png, Screen(caption, chart_buttons(state, texts))
+    return photo, Screen(caption, chart_buttons(state, texts))
 
 
 async def send_chart(
@@ -161,9 +164,9 @@ async def send_chart(
     drawn = await _draw(context, entries, user, ChartState())
     if drawn is None:
         return False
-    png, screen = drawn
+    photo, screen = drawn
     try:
-        await _send_photo(context, chat_id, png, screen)
+        await _send_photo(context, chat_id, photo, screen)
     except Forbidden:
         log.info("could not send the chart: the user blocked the bot")
     return True
@@ -209,15 +212,15 @@ async def chart_button(update: Update, context: Context) -> None:
     await answer_query(query)
     drawn = await _draw(context, entries, known, state)
     if drawn is not None:
-        png, screen = drawn
-        await _replace_photo(context, chat.id, message.message_id, png, screen)
+        photo, screen = drawn
+        await _replace_photo(context, chat.id, message.message_id, photo, screen)
 
 
 async def _replace_photo(
-    context: Context, chat_id: int, message_id: int, png: bytes, screen: Screen
+    context: Context, chat_id: int, message_id: int, photo: bytes, screen: Screen
 ) -> None:
     media = InputMediaPhoto(
-        png, filename=PHOTO_NAME, caption=screen.text, parse_mode=ParseMode.HTML
+        photo, filename=PHOTO_NAME, caption=screen.text, parse_mode=ParseMode.HTML
     )
     try:
         await context.bot.edit_message_media(
@@ -230,13 +233,13 @@ async def _replace_photo(
         if not message_gone(error):
             raise
     # The message is gone or holds no picture (a forged press on a text): send a new one.
-    await _send_photo(context, chat_id, png, screen)
+    await _send_photo(context, chat_id, photo, screen)
 
 
-async def _send_photo(context: Context, chat_id: int, png: bytes, screen: Screen) -> None:
+async def _send_photo(context: Context, chat_id: int, photo: bytes, screen: Screen) -> None:
     await context.bot.send_photo(
         chat_id,
-        InputFile(png, filename=PHOTO_NAME),
+        InputFile(photo, filename=PHOTO_NAME),
         caption=screen.text,
         reply_markup=markup(screen),
     )

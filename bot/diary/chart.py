@@ -1,10 +1,10 @@
 """The /history chart: the diary's nights as a picture, and its caption and buttons.
 
 Pure and Telegram-free. `chart_nights` reads diary rows into one `NightMark` per night;
-`chart_png` draws them (matplotlib, Agg, imported on the first drawing only, so start-up never
-pays for it); `chart_caption` says in words what the chart shows; `ChartState` is the codec of
-the chart's buttons. `ChartRenderer` runs the drawing in a worker thread, one at a time, so
-other people's presses keep the event loop (and most of the GIL) while a chart is drawn.
+`chart_photo` (the photo) and `chart_png` (print) draw them (matplotlib, Agg, imported on the
+first drawing only, so start-up never pays for it); `chart_caption` says in words what the
+chart shows; `ChartState` is the codec of the chart's buttons. bot/diary/renderer.py runs the
+drawing off the event loop.
 
 Readable on a phone and on a black-and-white printout: 1080 px wide, large type, the
 Okabe–Ito colour-blind-safe palette, and every mark differs by shape as well as by colour.
@@ -12,19 +12,13 @@ Okabe–Ito colour-blind-safe palette, and every mark differs by shape as well a
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import io
 import re
 import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 from bot.diary.flow import SKIPPED
 from bot.diary.rules import (
@@ -59,7 +53,8 @@ WIDTH_PX = 1080
 HEIGHT_PX = 860
 DPI = 100
 PRINT_DPI = 220
-MAX_REST = 1.0  # seconds: a ChartRenderer's longest rest after a drawing
+BIG, MID = 26, 22  # type sizes, points
+JPEG_QUALITY = 90
 
 
 @dataclass(frozen=True)
@@ -266,6 +261,18 @@ def chart_buttons(state: ChartState, texts: Texts) -> tuple[tuple[Button, ...], 
 # --- drawing --------------------------------------------------------------------------------
 
 
+def chart_photo(marks: Sequence[NightMark], words: ChartWords, factor: str | None = None) -> bytes:
+    """The chart as the JPEG photo Telegram shows, WIDTH_PX x HEIGHT_PX.
+
+    Only the nights are drawn each time: onto a copy of the frame (axes, labels, legend),
+    drawn once per length and wording and kept (`_Frames`). The picture is the one
+    `chart_png` draws (tests/unit/diary/test_chart.py compares the pixels) at a third of the
+    cost. JPEG, not PNG: Telegram turns every photo into a JPEG anyway, and encoding one takes
+    a few milliseconds where a PNG of this size takes twenty-five."""
+    with _FRAMES.lock:
+        return _FRAMES.get(len(marks), words).stamp(marks, factor)
+
+
 def chart_png(
     marks: Sequence[NightMark],
     words: ChartWords,
@@ -273,16 +280,34 @@ def chart_png(
     *,
     dpi: int = DPI,
 ) -> bytes:
-    """The chart as PNG bytes, WIDTH_PX x HEIGHT_PX at `dpi` = DPI (more for print)."""
+    """The whole chart drawn afresh as PNG bytes, WIDTH_PX x HEIGHT_PX at `dpi` = DPI (more
+    for print: the PDF report)."""
     figure = _draw(marks, words, factor)
     out = io.BytesIO()
-    # zlib level 1: a fifth larger file than the default 6, half the encoding time; Telegram
-    # recompresses every photo anyway.
-    figure.savefig(out, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+    figure.savefig(out, format="png", dpi=dpi)
     return out.getvalue()
 
 
 def _draw(marks: Sequence[NightMark], words: ChartWords, factor: str | None) -> Any:
+    """The whole chart as a matplotlib Figure."""
+    figure, axes = _frame(len(marks), words)
+    _nights(axes, marks, factor)
+    _dates(axes, marks)
+    return figure
+
+
+def _ticks(n: int) -> list[int]:
+    # Ticks count back from the last night, so the newest night always has its date.
+    return list(range(n - 1, -1, -(7 if n <= 40 else 14)))[::-1]
+
+
+def _dates(axes: Any, marks: Sequence[NightMark]) -> None:
+    ticks = _ticks(len(marks))
+    axes.set_xticks(ticks, [short_date(marks[i].night) for i in ticks], fontsize=MID)
+
+
+def _frame(n: int, words: ChartWords) -> tuple[Any, Any]:
+    """Everything of a chart of `n` nights but the nights and the dates under them."""
     # Imported here, not at the top: matplotlib and numpy take most of a second to import,
     # and the bot must start fast and stay small until somebody asks for a chart. No pyplot:
     # its global figure manager is not thread-safe; a bare Figure with an Agg canvas is.
@@ -291,66 +316,23 @@ def _draw(marks: Sequence[NightMark], words: ChartWords, factor: str | None) -> 
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    big, mid = 26, 22
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     # Without a title (the report's heading is page text) the plot takes its room.
     axes = figure.add_axes((0.2, 0.36, 0.74, 0.54 if words.title else 0.6))
-    n = len(marks)
-    xs = list(range(n))
-    height = {count: i for i, count in enumerate(CRAMP_COUNTS)}
-
-    if factor is not None:
-        for x, mark in zip(xs, marks, strict=True):
-            if factor in mark.factors:
-                # Hatched as well as tinted, so the shading survives a grey-scale printout.
-                axes.axvspan(
-                    x - 0.5, x + 0.5, facecolor=ORANGE, alpha=0.35, hatch="//",
-                    edgecolor="#8a5a00", linewidth=0, zorder=0,
-                )  # fmt: skip
-
-    recorded = [(x, m) for x, m in zip(xs, marks, strict=True) if m.recorded]
-    with_cramps = [(x, m) for x, m in recorded if m.cramps > 0]
-    width = 0.75 if n <= 40 else 0.85
-    axes.bar(
-        [x for x, _ in with_cramps],
-        [height[m.cramps] for _, m in with_cramps],
-        width=width, color=BLUE, edgecolor="black", linewidth=1.2 if n <= 40 else 0.6, zorder=2,
-    )  # fmt: skip
-    marker_size = 15 if n <= 40 else 9
-    quiet = [x for x, m in recorded if m.cramps == 0]
-    axes.plot(
-        quiet, [0.12] * len(quiet), linestyle="none", marker="o", markersize=marker_size * 0.7,
-        markerfacecolor="white", markeredgecolor="black", markeredgewidth=1.5, zorder=3,
-    )  # fmt: skip
-    woke = [(x, height[m.cramps]) for x, m in with_cramps if m.woke]
-    axes.plot(
-        [x for x, _ in woke], [y + 0.3 for _, y in woke], linestyle="none", marker="v",
-        markersize=marker_size, color="black", zorder=4,
-    )  # fmt: skip
-    long = [(x, height[m.cramps]) for x, m in with_cramps if m.long]
-    offset = [0.3 + (0.45 if m.woke else 0) for _, m in with_cramps if m.long]
-    axes.plot(
-        [x for x, _ in long], [y + o for (_, y), o in zip(long, offset, strict=True)],
-        linestyle="none", marker="*", markersize=marker_size * 1.5, color=VERMILION,
-        markeredgecolor="black", markeredgewidth=1.0, zorder=5,
-    )  # fmt: skip
-
     axes.set_xlim(-0.6, n - 0.4)
     axes.set_ylim(0, len(CRAMP_COUNTS) - 1 + 0.95)
-    axes.set_yticks(range(len(CRAMP_COUNTS)), words.ticks, fontsize=mid)
-    axes.set_ylabel(words.axis, fontsize=mid)
-    step = 7 if n <= 40 else 14
-    # Ticks count back from the last night, so the newest night always has its date.
-    ticks = list(range(n - 1, -1, -step))[::-1]
-    axes.set_xticks(ticks, [short_date(marks[i].night) for i in ticks], fontsize=mid)
+    axes.set_yticks(range(len(CRAMP_COUNTS)), words.ticks, fontsize=MID)
+    axes.set_ylabel(words.axis, fontsize=MID)
+    ticks = _ticks(n)
+    axes.set_xticks(ticks, [""] * len(ticks), fontsize=MID)
     axes.tick_params(axis="both", length=6, width=1.2)
     axes.grid(axis="y", color="#bbbbbb", linewidth=1, zorder=1)
     axes.set_axisbelow(True)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     if words.title:  # the report prints its own heading above the picture
-        figure.suptitle(words.title, fontsize=big, fontweight="bold", x=0.5, y=0.975)
+        figure.suptitle(words.title, fontsize=BIG, fontweight="bold", x=0.5, y=0.975)
 
     handles: list[Any] = [
         Patch(facecolor=BLUE, edgecolor="black", label=words.cramps),
@@ -364,83 +346,124 @@ def _draw(marks: Sequence[NightMark], words: ChartWords, factor: str | None) -> 
     # Each figure.legend() is drawn: a second one (the shading's) adds to it.
     figure.legend(
         handles=handles, loc="upper left", bbox_to_anchor=(0.02, 0.25), ncols=2,
-        fontsize=mid, frameon=False, handlelength=1.4, columnspacing=1.5,
+        fontsize=MID, frameon=False, handlelength=1.4, columnspacing=1.5,
     )  # fmt: skip
     if words.factor:
         # A row of its own: a factor's label can be as long as a whole legend column.
         shading = Patch(facecolor=ORANGE, alpha=0.35, hatch="//", edgecolor="#8a5a00")
         figure.legend(
             handles=[shading], labels=[words.factor], loc="upper left",
-            bbox_to_anchor=(0.02, 0.115), fontsize=mid, frameon=False, handlelength=1.4,
+            bbox_to_anchor=(0.02, 0.115), fontsize=MID, frameon=False, handlelength=1.4,
         )  # fmt: skip
-    figure.text(0.98, 0.015, words.gap, ha="right", va="bottom", fontsize=mid * 0.8, color=GREY)
-    return figure
+    figure.text(0.98, 0.015, words.gap, ha="right", va="bottom", fontsize=MID * 0.8, color=GREY)
+    return figure, axes
 
 
-# --- running it off the event loop ---------------------------------------------------------
+def _box(left: float, right: float, top: float) -> list[tuple[float, float]]:
+    return [(left, 0), (left, top), (right, top), (right, 0)]
 
-T = TypeVar("T")
+
+def _nights(axes: Any, marks: Sequence[NightMark], factor: str | None) -> list[Any]:
+    """Draws the nights into `axes`; returns the artists added, lowest first."""
+    from matplotlib.collections import PolyCollection
+
+    added: list[Any] = []
+    n = len(marks)
+    xs = list(range(n))
+    height = {count: i for i, count in enumerate(CRAMP_COUNTS)}
+
+    # Collections, one artist per kind, added without touching the axes' limits (which are
+    # fixed): thirty bars as thirty patches cost more than all the rest of the drawing.
+    shaded = [
+        x for x, m in zip(xs, marks, strict=True) if factor is not None and factor in m.factors
+    ]
+    if shaded:
+        # Hatched as well as tinted, so the shading survives a grey-scale printout.
+        spans = PolyCollection(
+            [_box(x - 0.5, x + 0.5, 1) for x in shaded], transform=axes.get_xaxis_transform(),
+            facecolor=ORANGE, alpha=0.35, hatch="//", edgecolor="#8a5a00", linewidth=0, zorder=0,
+        )  # fmt: skip
+        added.append(axes.add_collection(spans, autolim=False))
+
+    recorded = [(x, m) for x, m in zip(xs, marks, strict=True) if m.recorded]
+    with_cramps = [(x, m) for x, m in recorded if m.cramps > 0]
+    width = 0.75 if n <= 40 else 0.85
+    if with_cramps:
+        bars = PolyCollection(
+            [_box(x - width / 2, x + width / 2, height[m.cramps]) for x, m in with_cramps],
+            facecolor=BLUE, edgecolor="black", linewidth=1.2 if n <= 40 else 0.6, zorder=2,
+        )  # fmt: skip
+        added.append(axes.add_collection(bars, autolim=False))
+    marker_size = 15 if n <= 40 else 9
+    quiet = [x for x, m in recorded if m.cramps == 0]
+    added += axes.plot(
+        quiet, [0.12] * len(quiet), linestyle="none", marker="o", markersize=marker_size * 0.7,
+        markerfacecolor="white", markeredgecolor="black", markeredgewidth=1.5, zorder=3,
+    )  # fmt: skip
+    woke = [(x, height[m.cramps]) for x, m in with_cramps if m.woke]
+    added += axes.plot(
+        [x for x, _ in woke], [y + 0.3 for _, y in woke], linestyle="none", marker="v",
+        markersize=marker_size, color="black", zorder=4,
+    )  # fmt: skip
+    long = [(x, height[m.cramps]) for x, m in with_cramps if m.long]
+    offset = [0.3 + (0.45 if m.woke else 0) for _, m in with_cramps if m.long]
+    added += axes.plot(
+        [x for x, _ in long], [y + o for (_, y), o in zip(long, offset, strict=True)],
+        linestyle="none", marker="*", markersize=marker_size * 1.5, color=VERMILION,
+        markeredgecolor="black", markeredgewidth=1.0, zorder=5,
+    )  # fmt: skip
+    return added
 
 
-class ChartRenderer:
-    """Draws off the event loop, at most `at_once` at a time: in a worker thread
-    (asyncio.to_thread), or with `process=True` in one long-lived worker process.
+class _Frame:
+    """A chart's frame drawn once, and the pixels of it kept to stamp the nights onto."""
 
-    Drawing is mostly Python, so in a thread it holds the GIL while it runs. One drawing at a
-    time leaves the event loop competing with one busy thread rather than many; the rest wait
-    their turn in a queue that costs nothing. A worker process takes the GIL out of the
-    picture (docs/benchmarks.md compares the two); its arguments must pickle.
+    def __init__(self, n: int, words: ChartWords) -> None:
+        self.figure, self.axes = _frame(n, words)
+        self.figure.canvas.draw()
+        self.blank = self.figure.canvas.copy_from_bbox(self.figure.bbox)
 
-    `rest`: after each drawing its slot stays taken for `rest` times as long as the drawing
-    took (at most MAX_REST seconds), so a queue of drawings takes at most 1 / (1 + rest) of a
-    core, whatever the scheduler does, and a two-core machine keeps most of a core for
-    everybody else's presses. The person whose picture it was gets it at once."""
+    def stamp(self, marks: Sequence[NightMark], factor: str | None) -> bytes:
+        from PIL import Image
 
-    def __init__(self, at_once: int = 1, *, process: bool = False, rest: float = 0.0) -> None:
-        self._slots = asyncio.Semaphore(at_once)
-        self._process = process
-        self._rest = rest
-        self.drawn = 0
-
-    async def run(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        await self._slots.acquire()
-        started = time.perf_counter()
+        canvas = self.figure.canvas
+        canvas.restore_region(self.blank)
+        added = _nights(self.axes, marks, factor)
         try:
-            if self._process:
-                loop = asyncio.get_running_loop()
-                call = functools.partial(work, *args, **kwargs)
-                result = await loop.run_in_executor(_worker_process(), call)
-            else:
-                result = await asyncio.to_thread(self._locked, work, *args, **kwargs)
+            for artist in added:
+                self.axes.draw_artist(artist)
+            ticks = _ticks(len(marks))
+            for tick, i in zip(self.axes.xaxis.get_major_ticks(), ticks, strict=False):
+                tick.label1.set_text(short_date(marks[i].night))
+                self.axes.draw_artist(tick.label1)
         finally:
-            rest = min(MAX_REST, (time.perf_counter() - started) * self._rest)
-            if rest > 0:
-                asyncio.get_running_loop().call_later(rest, self._slots.release)
-            else:
-                self._slots.release()
-        self.drawn += 1
-        return result
-
-    def _locked(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        # Matplotlib's caches (fonts, text layout) are shared between threads; one drawing at
-        # a time in the whole process keeps them consistent, whatever `at_once` says.
-        with _DRAWING:
-            return work(*args, **kwargs)
+            for artist in added:
+                artist.remove()
+        width, height = canvas.get_width_height()
+        pixels = canvas.buffer_rgba()
+        image = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1)
+        out = io.BytesIO()
+        # No chroma subsampling: the thin coloured marks and the text keep sharp edges.
+        image.convert("RGB").save(out, format="jpeg", quality=JPEG_QUALITY, subsampling=0)
+        return out.getvalue()
 
 
-_DRAWING = threading.Lock()
-_POOL: list[ProcessPoolExecutor] = []
+class _Frames:
+    """The last few frames drawn, by length and wording (a few MB each)."""
+
+    KEEP = 4
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._kept: dict[tuple[int, ChartWords], _Frame] = {}
+
+    def get(self, n: int, words: ChartWords) -> _Frame:
+        key = (n, words)
+        frame = self._kept.pop(key, None) or _Frame(n, words)
+        self._kept[key] = frame  # the newest last
+        while len(self._kept) > self.KEEP:
+            del self._kept[next(iter(self._kept))]
+        return frame
 
 
-def _worker_process() -> ProcessPoolExecutor:
-    if not _POOL:
-        # Imported here: multiprocessing is only needed once somebody asks for a picture.
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # spawn, not fork: forking a process that runs threads (aiosqlite, the event loop's
-        # executor) can copy a held lock into the child. At normal priority: the renderer's
-        # rest bounds its share of the CPU, and a lowered priority (nice 19, measured no better
-        # for other people's presses) lets a busy machine starve the pictures outright.
-        _POOL.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
-    return _POOL[0]
+_FRAMES = _Frames()

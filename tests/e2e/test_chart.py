@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from bot.diary.chart import ChartRenderer, ChartState
+from bot.diary.chart import ChartState
+from bot.diary.renderer import ChartRenderer
 from bot.fakeapi.records import SentMessage
 from bot.wiring.updates import PerUserUpdateProcessor
 from handlers.chart import RENDERER_KEY
@@ -79,7 +80,7 @@ async def test_history_sends_the_strip_then_a_photo_whose_caption_counts_the_nig
     await person.send("/history")
     strip, chart = person.messages()[-2:]
     assert "Nights with cramps: 5" in strip.text and chart.photo is not None
-    assert chart.photo.width == 1080 and chart.photo.data.startswith(b"\x89PNG")
+    assert chart.photo.width == 1080 and chart.photo.data.startswith(b"\xff\xd8")
     assert chart.text.startswith("5 of the last 30 nights had cramps; 3 woke you.")
     assert "answered the check-in on 8 of them" in chart.text
     assert "On 1, a cramp lasted over 10 minutes." in chart.text

@@ -480,13 +480,13 @@ async def test_history_chart_is_saved_and_its_caption_can_be_expected(tmp_path: 
     assert (code, err) == (0, ""), out + err
     code, out, err = await run_file(FIXTURES / "chart.txt", db=db, files=files)
     assert (code, err) == (0, ""), out + err
-    first = files / "cramp-chart.png"
+    first = files / "cramp-chart.jpg"
     assert f"bot> [photo: {first}]" in out
-    assert f"bot> (edited) [photo: {files / 'cramp-chart-2.png'}]" in out
-    assert first.read_bytes().startswith(b"\x89PNG")
+    assert f"bot> (edited) [photo: {files / 'cramp-chart-2.jpg'}]" in out
+    assert first.read_bytes().startswith(b"\xff\xd8")  # a JPEG, as Telegram shows photos
     assert sorted(p.name for p in files.iterdir()) == [
-        "cramp-chart-2.png",
-        "cramp-chart-3.png",
-        "cramp-chart.png",
+        "cramp-chart-2.jpg",
+        "cramp-chart-3.jpg",
+        "cramp-chart.jpg",
     ]
     assert {p.stat().st_mode & 0o777 for p in files.iterdir()} == {0o600}

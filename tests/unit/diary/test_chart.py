@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import re
 import subprocess
 import sys
@@ -26,17 +27,18 @@ from bot.diary.chart import (
     SKIPPED_NIGHT,
     UNANSWERED,
     WIDTH_PX,
-    ChartRenderer,
     ChartState,
     ChartWords,
     _draw,
     chart_buttons,
     chart_caption,
     chart_nights,
+    chart_photo,
     chart_png,
     count_nights,
     later_line,
 )
+from bot.diary.renderer import ChartRenderer
 from bot.diary.rules import FACTORS, history_view
 from bot.ui import MAX_CAPTION
 
@@ -190,6 +192,38 @@ def test_the_picture_is_phone_sized_and_follows_the_data(content: Content) -> No
     assert print_size == (WIDTH_PX * 2, HEIGHT_PX * 2)
 
 
+def pixels(image: bytes) -> Any:
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(image)).convert("RGB")).astype(int)
+
+
+@pytest.mark.parametrize(("days", "factor"), [(30, None), (90, "caffeine"), (30, "stress")])
+def test_the_photo_is_the_whole_drawing_stamped_onto_a_kept_frame(
+    content: Content, days: int, factor: str | None
+) -> None:
+    words = ChartWords.from_texts(content, days, factor)
+    many = [
+        *DIARY,
+        *(
+            night(back, (0, 1, 2, 4)[back % 4], factors=["caffeine"], factors_done=True,
+                  woke=back % 2 == 0, longest="gt10" if back % 5 == 0 else "1_5")
+            for back in range(7, 80, 3)
+        ),
+    ]  # fmt: skip
+    for diary in (DIARY, many, DIARY[:3]):  # the kept frame holds nothing of the last chart
+        marks = chart_nights(diary, LAST, days)
+        photo = chart_photo(marks, words, factor)
+        assert photo.startswith(b"\xff\xd8") and size_of(photo) == (WIDTH_PX, HEIGHT_PX)
+        difference = abs(pixels(photo) - pixels(chart_png(marks, words, factor)))
+        # JPEG blurs edges a little; a missing or misplaced mark or label changes far more.
+        assert difference.mean() < 1.2  # measured 0.16-0.63
+        assert (difference.max(axis=2) > 64).mean() < 0.0005  # measured 0-0.0001
+    other = chart_photo(chart_nights([*DIARY, night(10, 4, woke=True)], LAST, days), words)
+    assert other != chart_photo(chart_nights(DIARY, LAST, days), words)
+
+
 def test_the_words_in_the_picture_come_from_the_texts(content: Content) -> None:
     words = ChartWords.from_texts(content, 90, "lowfluid")
     assert words.title == "Cramps, last 90 nights"
@@ -266,3 +300,16 @@ async def test_a_failed_drawing_frees_its_slot() -> None:
 def test_the_legend_is_drawn_once(content: Content) -> None:
     figure = _draw(chart_nights(DIARY, LAST, 30), ChartWords.from_texts(content, 30, None), None)
     assert len(figure.legends) == 1 and figure.legends[0] not in figure.artists
+
+
+async def test_the_renderer_paces_quick_drawings() -> None:
+    """A drawing much shorter than `pace` still holds its turn for `pace` seconds in all."""
+    renderer = ChartRenderer(pace=0.2)
+    started: list[float] = []
+
+    def quick() -> None:
+        started.append(time.perf_counter())
+
+    await asyncio.gather(renderer.run(quick), renderer.run(quick), renderer.run(quick))
+    gaps = [later - earlier for earlier, later in itertools.pairwise(started)]
+    assert len(gaps) == 2 and min(gaps) >= 0.2 * 0.9
