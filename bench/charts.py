@@ -4,9 +4,10 @@ asking for a chart at once do to everybody else's button presses.
     python -m bench.charts [--users 10] [--quiet-seconds 20] [--rounds 3] [--charts 20]
                            [--renders 20] [--think 0.25] [--py-spy PATH]
 
-1. Render time, in this process, without Telegram: `chart_png` for 30 and 90 nights and the
-   whole PDF (`make_report`), `renders` times each after one warm-up (the first drawing
-   imports matplotlib and fpdf2; its time is shown apart).
+1. Render time, in this process, without Telegram: the photo (`chart_photo`) and the whole
+   drawing (`chart_png`) for 30 and 90 nights, and the whole PDF (`make_report`), `renders`
+   times each after one warm-up (the first drawing imports matplotlib and fpdf2, the first
+   photo draws its frame; that time is shown apart).
 2. The bot from outside: the real `cramp-bot run` as its own process with its own SQLite
    file (bench.load's `target_process`), polling the fake Bot API on 127.0.0.1, which runs
    in this process with the people. Before the bot starts, `charts` people, each with 30
@@ -45,7 +46,7 @@ from zoneinfo import ZoneInfo
 from bench.common import load_now, machine, percentile, quiet_logs, table
 from bench.load import Api, Person, cpu_seconds, target_process
 from bot.content.load import load_content
-from bot.diary.chart import ChartWords, chart_nights, chart_png
+from bot.diary.chart import ChartWords, chart_nights, chart_photo, chart_png
 from bot.diary.report_pdf import make_report
 from bot.fakeapi.http import FakeBotApiServer
 from bot.fakeapi.records import HistoryEvent
@@ -93,15 +94,18 @@ def render_times(renders: int) -> list[list[str]]:
     last = date(2026, 11, 24)
     entries = diary(rng, last, 90)
     rows = []
+    month, season = chart_nights(entries, last, 30), chart_nights(entries, last, 90)
+    plain, shaded = (
+        ChartWords.from_texts(content, 30, None),
+        ChartWords.from_texts(content, 90, "stress"),
+    )
     cases = {
-        "chart, 30 nights": lambda: chart_png(
-            chart_nights(entries, last, 30), ChartWords.from_texts(content, 30, None)
-        ),
-        "chart, 90 nights, shaded": lambda: chart_png(
-            chart_nights(entries, last, 90),
-            ChartWords.from_texts(content, 90, "stress"),
-            "stress",
-        ),
+        # What /history sends: the nights stamped onto a kept frame, a JPEG.
+        "photo, 30 nights": lambda: chart_photo(month, plain),
+        "photo, 90 nights, shaded": lambda: chart_photo(season, shaded, "stress"),
+        # The whole drawing, as the PDF makes it (there at print resolution).
+        "whole chart, 30 nights": lambda: chart_png(month, plain),
+        "whole chart, 90 nights, shaded": lambda: chart_png(season, shaded, "stress"),
         "PDF report (chart included)": lambda: make_report(
             content,
             entries=entries,
