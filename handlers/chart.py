@@ -13,7 +13,7 @@ import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from telegram import InputFile, InputMediaPhoto, Message, Update
 from telegram.constants import ParseMode
@@ -63,38 +63,26 @@ def renderer(context: Context) -> ChartRenderer:
     return found
 
 
-T = TypeVar("T")
-
-
-def waiting(context: Context) -> contextlib.AbstractContextManager[None]:
-    """Counts this update as away (bot/wiring/updates.py) while inside."""
-    processor = context.application.update_processor
-    if isinstance(processor, PerUserUpdateProcessor):
-        return processor.away()
-    return contextlib.nullcontext()
-
-
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
 def paced(handler: Handler) -> Handler:
-    """For /history and the chart buttons: their update counts as away throughout. They are
-    paced by their own turn (`history_turn`) and spend most of their time waiting for a
-    drawing, so twenty of them must not make the bot count as busy and pause its polling
-    for everybody else's presses (bot/wiring/app.py; docs/benchmarks.md, section 4)."""
+    """For the handlers that draw (/history, the chart buttons, /export): their update counts
+    as away throughout (`PerUserUpdateProcessor.away`). They spend most of their time waiting
+    for a drawing in its own process or for their /history turn, so twenty of them must not
+    make the bot count as busy and pause its polling for everybody else's presses
+    (bot/wiring/app.py; docs/benchmarks.md, section 4)."""
 
     @functools.wraps(handler)
     async def wrapper(update: Update, context: Context) -> None:
-        with waiting(context):
+        processor = context.application.update_processor
+        if not isinstance(processor, PerUserUpdateProcessor):
+            await handler(update, context)
+            return
+        with processor.away():
             await handler(update, context)
 
     return wrapper
-
-
-async def render(context: Context, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """`work` (a chart, a report) done by the drawing process."""
-    with waiting(context):
-        return await renderer(context).run(work, *args, **kwargs)
 
 
 @contextlib.asynccontextmanager
@@ -109,14 +97,10 @@ async def history_turn(context: Context) -> AsyncIterator[None]:
     if not isinstance(turn, asyncio.Semaphore):
         turn = asyncio.Semaphore(1)
         context.application.bot_data[TURN_KEY] = turn
-    with waiting(context):
-        await turn.acquire()
-    try:
+    async with turn:
         yield
         # A breath before the next turn, so presses waiting behind this one go first.
         await asyncio.sleep(TURN_GAP)
-    finally:
-        turn.release()
 
 
 def last_night(user: User | None, context: Context) -> date:
@@ -152,7 +136,7 @@ async def _draw(
     if counts.recorded < MIN_RECORDED:
         return None
     words = ChartWords.from_texts(texts, state.days, state.factor)
-    photo = await render(context, chart_photo, marks, words, state.factor)
+    photo = await renderer(context).run(chart_photo, marks, words, state.factor)
     caption = chart_caption(counts, texts, state.factor)
     return photo, Screen(caption, chart_buttons(state, texts))
 

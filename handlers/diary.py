@@ -15,7 +15,7 @@ from bot.diary.flow import user_zone
 from bot.diary.report_pdf import PageTexts, last_questionnaire, make_report
 from bot.diary.rules import history_view, insights_view
 from bot.storage import User
-from handlers.chart import history_turn, not_yet_line, paced, render, send_chart
+from handlers.chart import history_turn, not_yet_line, paced, renderer, send_chart
 from handlers.checkin import texts_of
 from handlers.common import AnyApp, Context, deps, reply_text
 
@@ -58,6 +58,7 @@ async def insights_command(update: Update, context: Context) -> None:
     await reply_text(update, context, insights_view(entries, texts=texts_of(d)))
 
 
+@paced
 async def export_command(update: Update, context: Context) -> None:
     """Everything stored about the person: the answered nights as CSV, everything as JSON."""
     user, chat = update.effective_user, update.effective_chat
@@ -100,8 +101,7 @@ async def export_command(update: Update, context: Context) -> None:
     )
     questionnaire = last_questionnaire(d.content, assessments, answers, user_zone(known))
     if answered or questionnaire is not None:
-        report = await render(
-            context,
+        report = await renderer(context).run(
             make_report,
             PageTexts.of(d.content),
             entries=nights,

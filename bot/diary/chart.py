@@ -12,6 +12,7 @@ Okabe–Ito colour-blind-safe palette, and every mark differs by shape as well a
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import threading
@@ -265,12 +266,12 @@ def chart_photo(marks: Sequence[NightMark], words: ChartWords, factor: str | Non
     """The chart as the JPEG photo Telegram shows, WIDTH_PX x HEIGHT_PX.
 
     Only the nights are drawn each time: onto a copy of the frame (axes, labels, legend),
-    drawn once per length and wording and kept (`_Frames`). The picture is the one
+    drawn once per length and wording and kept (`_kept_frame`). The picture is the one
     `chart_png` draws (tests/unit/diary/test_chart.py compares the pixels) at a third of the
     cost. JPEG, not PNG: Telegram turns every photo into a JPEG anyway, and encoding one takes
     a few milliseconds where a PNG of this size takes twenty-five."""
-    with _FRAMES.lock:
-        return _FRAMES.get(len(marks), words).stamp(marks, factor)
+    with _STAMPING:
+        return _kept_frame(len(marks), words).stamp(marks, factor)
 
 
 def chart_png(
@@ -448,22 +449,7 @@ class _Frame:
         return out.getvalue()
 
 
-class _Frames:
-    """The last few frames drawn, by length and wording (a few MB each)."""
-
-    KEEP = 4
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self._kept: dict[tuple[int, ChartWords], _Frame] = {}
-
-    def get(self, n: int, words: ChartWords) -> _Frame:
-        key = (n, words)
-        frame = self._kept.pop(key, None) or _Frame(n, words)
-        self._kept[key] = frame  # the newest last
-        while len(self._kept) > self.KEEP:
-            del self._kept[next(iter(self._kept))]
-        return frame
-
-
-_FRAMES = _Frames()
+# A few MB of pixels each: the last four frames drawn, by length and wording.
+_kept_frame = functools.lru_cache(maxsize=4)(_Frame)
+# The kept frames' canvases are drawn on: one photo at a time in a process.
+_STAMPING = threading.Lock()
