@@ -265,13 +265,13 @@ def chart_buttons(state: ChartState, texts: Texts) -> tuple[tuple[Button, ...], 
 def chart_photo(marks: Sequence[NightMark], words: ChartWords, factor: str | None = None) -> bytes:
     """The chart as the JPEG photo Telegram shows, WIDTH_PX x HEIGHT_PX.
 
-    Only the nights are drawn each time: onto a copy of the frame (axes, labels, legend),
-    drawn once per length and wording and kept (`_kept_frame`). The picture is the one
-    `chart_png` draws (tests/unit/diary/test_chart.py compares the pixels) at a third of the
-    cost. JPEG, not PNG: Telegram turns every photo into a JPEG anyway, and encoding one takes
-    a few milliseconds where a PNG of this size takes twenty-five."""
+    Only the nights are drawn each time: onto a copy of the frame (axes, labels, legend,
+    dates), drawn once per length, wording and day and kept (`_kept_frame`). The picture is
+    the one `chart_png` draws (tests/unit/diary/test_chart.py compares the pixels) at about a
+    tenth of the cost. JPEG, not PNG: Telegram turns every photo into a JPEG anyway, and
+    encoding one takes a few milliseconds where a PNG of this size takes twenty-five."""
     with _STAMPING:
-        return _kept_frame(len(marks), words).stamp(marks, factor)
+        return _kept_frame(len(marks), words, _dates(marks)).stamp(marks, factor)
 
 
 def chart_png(
@@ -291,9 +291,8 @@ def chart_png(
 
 def _draw(marks: Sequence[NightMark], words: ChartWords, factor: str | None) -> Any:
     """The whole chart as a matplotlib Figure."""
-    figure, axes = _frame(len(marks), words)
+    figure, axes = _frame(len(marks), words, _dates(marks))
     _nights(axes, marks, factor)
-    _dates(axes, marks)
     return figure
 
 
@@ -302,13 +301,13 @@ def _ticks(n: int) -> list[int]:
     return list(range(n - 1, -1, -(7 if n <= 40 else 14)))[::-1]
 
 
-def _dates(axes: Any, marks: Sequence[NightMark]) -> None:
-    ticks = _ticks(len(marks))
-    axes.set_xticks(ticks, [short_date(marks[i].night) for i in ticks], fontsize=MID)
+def _dates(marks: Sequence[NightMark]) -> tuple[str, ...]:
+    """The dates under the ticks."""
+    return tuple(short_date(marks[i].night) for i in _ticks(len(marks)))
 
 
-def _frame(n: int, words: ChartWords) -> tuple[Any, Any]:
-    """Everything of a chart of `n` nights but the nights and the dates under them."""
+def _frame(n: int, words: ChartWords, dates: Sequence[str]) -> tuple[Any, Any]:
+    """Everything of a chart of `n` nights but the nights, with `dates` under the ticks."""
     # Imported here, not at the top: matplotlib and numpy take most of a second to import,
     # and the bot must start fast and stay small until somebody asks for a chart. No pyplot:
     # its global figure manager is not thread-safe; a bare Figure with an Agg canvas is.
@@ -325,8 +324,7 @@ def _frame(n: int, words: ChartWords) -> tuple[Any, Any]:
     axes.set_ylim(0, len(CRAMP_COUNTS) - 1 + 0.95)
     axes.set_yticks(range(len(CRAMP_COUNTS)), words.ticks, fontsize=MID)
     axes.set_ylabel(words.axis, fontsize=MID)
-    ticks = _ticks(n)
-    axes.set_xticks(ticks, [""] * len(ticks), fontsize=MID)
+    axes.set_xticks(_ticks(n), list(dates), fontsize=MID)
     axes.tick_params(axis="both", length=6, width=1.2)
     axes.grid(axis="y", color="#bbbbbb", linewidth=1, zorder=1)
     axes.set_axisbelow(True)
@@ -417,10 +415,12 @@ def _nights(axes: Any, marks: Sequence[NightMark], factor: str | None) -> list[A
 
 
 class _Frame:
-    """A chart's frame drawn once, and the pixels of it kept to stamp the nights onto."""
+    """A chart's frame drawn once, dates included, and the pixels of it kept to stamp the
+    nights onto. Everybody asking on the same day shares the same dates, and text is the
+    dearest part of a drawing: five date labels cost half as much again as all the nights."""
 
-    def __init__(self, n: int, words: ChartWords) -> None:
-        self.figure, self.axes = _frame(n, words)
+    def __init__(self, n: int, words: ChartWords, dates: tuple[str, ...]) -> None:
+        self.figure, self.axes = _frame(n, words, dates)
         self.figure.canvas.draw()
         self.blank = self.figure.canvas.copy_from_bbox(self.figure.bbox)
 
@@ -433,23 +433,20 @@ class _Frame:
         try:
             for artist in added:
                 self.axes.draw_artist(artist)
-            ticks = _ticks(len(marks))
-            for tick, i in zip(self.axes.xaxis.get_major_ticks(), ticks, strict=False):
-                tick.label1.set_text(short_date(marks[i].night))
-                self.axes.draw_artist(tick.label1)
         finally:
             for artist in added:
                 artist.remove()
         width, height = canvas.get_width_height()
         pixels = canvas.buffer_rgba()
-        image = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1)
+        # Read as RGBX (the JPEG encoder skips the fourth byte): no copy converted to RGB.
+        image = Image.frombuffer("RGBX", (width, height), pixels, "raw", "RGBX", 0, 1)
         out = io.BytesIO()
         # No chroma subsampling: the thin coloured marks and the text keep sharp edges.
-        image.convert("RGB").save(out, format="jpeg", quality=JPEG_QUALITY, subsampling=0)
+        image.save(out, format="jpeg", quality=JPEG_QUALITY, subsampling=0)
         return out.getvalue()
 
 
-# A few MB of pixels each: the last four frames drawn, by length and wording.
+# A few MB of pixels each: the last four frames drawn, by length, wording and dates.
 _kept_frame = functools.lru_cache(maxsize=4)(_Frame)
 # The kept frames' canvases are drawn on: one photo at a time in a process.
 _STAMPING = threading.Lock()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.fakeapi.records import ApiError
+from bot.fakeapi.records import ApiError, UploadedFile
 from tests.harness import START, World
 
 LONE_SURROGATE = "cramp \ud800 at night"
@@ -50,3 +50,20 @@ async def test_a_call_with_a_lone_surrogate_gets_telegrams_error(world: World) -
     )
     assert status == 400
     assert body["description"] == "Bad Request: strings must be encoded in UTF-8"
+
+
+async def test_an_upload_is_checked_by_its_name_not_its_bytes(world: World) -> None:
+    world.emulator.user(1001, "Alex")
+    # Bytes that are not UTF-8 are a file's business; a file name must be UTF-8.
+    not_utf8 = b"\xff\xd8\xff\xe0\xed\xa0\x80" * 10
+    status, body = await world.emulator.call(
+        "sendPhoto", {"chat_id": 1001, "photo": UploadedFile(LONE_SURROGATE, not_utf8)}
+    )
+    assert status == 400
+    assert body["description"] == "Bad Request: strings must be encoded in UTF-8"
+    status, body = await world.emulator.call(
+        "sendPhoto", {"chat_id": 1001, "photo": UploadedFile("chart.jpg", not_utf8)}
+    )
+    # Past the UTF-8 check, to the picture's own: these bytes are no image.
+    assert status == 400
+    assert body["description"] == "Bad Request: IMAGE_PROCESS_FAILED"

@@ -212,8 +212,9 @@ def test_the_photo_is_the_whole_drawing_stamped_onto_a_kept_frame(
             for back in range(7, 80, 3)
         ),
     ]  # fmt: skip
-    for diary in (DIARY, many, DIARY[:3]):  # the kept frame holds nothing of the last chart
-        marks = chart_nights(diary, LAST, days)
+    # The kept frame holds nothing of the last chart; a chart drawn a day later has its dates.
+    for diary, last in ((DIARY, LAST), (many, LAST), (DIARY[:3], LAST + timedelta(days=1))):
+        marks = chart_nights(diary, last, days)
         photo = chart_photo(marks, words, factor)
         assert photo.startswith(b"\xff\xd8") and size_of(photo) == (WIDTH_PX, HEIGHT_PX)
         difference = abs(pixels(photo) - pixels(chart_png(marks, words, factor)))
