@@ -44,6 +44,10 @@ log = logging.getLogger(__name__)
 RENDERER_KEY = "chart_renderer"
 TURN_KEY = "history_turn"
 TURN_GAP = 0.02  # seconds between two people's turns (twenty strips: 0.4 s more for the last)
+# A /history turn and a chart's upload wait this long at most for a moment when no press is
+# being worked on (docs/benchmarks.md, section 4): under steady load, 2 s more for the
+# twentieth of twenty strips asked for at once.
+QUIET_WAIT = 0.1
 PHOTO_NAME = "cramp-chart.jpg"
 # After each drawing the drawing process rests as long again, and a drawing's turn lasts at
 # least DRAWING_PACE seconds: a queue of charts takes half a core at most, and twenty charts
@@ -98,9 +102,17 @@ async def history_turn(context: Context) -> AsyncIterator[None]:
         turn = asyncio.Semaphore(1)
         context.application.bot_data[TURN_KEY] = turn
     async with turn:
+        await quiet_moment(context)
         yield
         # A breath before the next turn, so presses waiting behind this one go first.
         await asyncio.sleep(TURN_GAP)
+
+
+async def quiet_moment(context: Context) -> None:
+    """Waits (QUIET_WAIT at most) until no other update is being worked on."""
+    processor = context.application.update_processor
+    if isinstance(processor, PerUserUpdateProcessor):
+        await processor.quiet_moment(QUIET_WAIT)
 
 
 def last_night(user: User | None, context: Context) -> date:
@@ -149,6 +161,7 @@ async def send_chart(
     if drawn is None:
         return False
     photo, screen = drawn
+    await quiet_moment(context)
     try:
         await _send_photo(context, chat_id, photo, screen)
     except Forbidden:
@@ -197,6 +210,7 @@ async def chart_button(update: Update, context: Context) -> None:
     drawn = await _draw(context, entries, known, state)
     if drawn is not None:
         photo, screen = drawn
+        await quiet_moment(context)
         await _replace_photo(context, chat.id, message.message_id, photo, screen)
 
 

@@ -63,6 +63,19 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         finally:
             self._away.discard(task)
 
+    async def quiet_moment(self, within: float, *, step: float = 0.005) -> bool:
+        """Waits until no update is being worked on (`working_updates` is 0) or `within`
+        seconds have passed; True if the moment came. For work that can wait a little (the
+        next /history strip, a chart's upload), so that it goes between other people's presses
+        rather than in the middle of one; under steady load it goes after `within` anyway."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while self.working_updates > 0:
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(step)
+        return True
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _update_key(update)
         if key is None:

@@ -9,7 +9,9 @@ from datetime import date, timedelta
 from typing import Any, TypeVar
 
 import pytest
+from telegram import Update
 
+import handlers.chart as chart_handlers
 from bot.diary.chart import ChartState
 from bot.diary.renderer import ChartRenderer
 from bot.fakeapi.records import SentMessage
@@ -323,3 +325,36 @@ async def test_people_waiting_for_their_chart_do_not_make_the_bot_count_as_busy(
         lambda: bool(world.emulator.photos(1001)), within=SLOW, what="the chart"
     )
     assert photo_message(person).text.startswith("5 of the last 30 nights had cramps")
+
+
+async def test_a_history_strip_waits_for_a_press_in_hand(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Other people's presses go first: a /history turn starts in a moment when no other
+    # update is being worked on (under steady load it goes after QUIET_WAIT anyway).
+    monkeypatch.setattr(chart_handlers, "QUIET_WAIT", SLOW)
+    await person_with(world, NINE_NIGHTS)
+    processor = world.app.update_processor
+    assert isinstance(processor, PerUserUpdateProcessor)
+    release = asyncio.Event()
+    update = Update.de_json(
+        {"update_id": 900_001, "message": {
+            "message_id": 1, "date": 0, "text": "a press",
+            "chat": {"id": 2002, "type": "private"},
+            "from": {"id": 2002, "is_bot": False, "first_name": "Sam"},
+        }},
+        None,
+    )  # fmt: skip
+    in_hand = asyncio.create_task(processor.process_update(update, release.wait()))
+    try:
+        before = len(world.emulator.messages(1001))
+        world.emulator.user_sends_text(1001, 1001, "/history")
+        await asyncio.sleep(0.5)
+        assert len(world.emulator.messages(1001)) == before  # no strip yet
+    finally:
+        release.set()  # a failure must not leave the handler waiting for ever
+        await in_hand
+    await world.emulator.wait_until(
+        lambda: bool(world.emulator.photos(1001)), within=SLOW, what="the chart"
+    )
+    assert "nights" in world.emulator.messages(1001)[before].text

@@ -110,3 +110,37 @@ async def test_updates_away_do_not_count_as_work_in_hand() -> None:
     assert processor.current_concurrent_updates == 0
     assert processor.working_updates == 0
     assert processor._away == set()
+
+
+async def test_a_quiet_moment_comes_when_the_last_update_in_hand_is_done() -> None:
+    """Work that can wait (the next /history strip) waits for the presses in hand, but not
+    for updates that are away, and not for longer than it was told."""
+    processor = PerUserUpdateProcessor(16)
+    release = asyncio.Event()
+    order: list[str] = []
+
+    async def press() -> None:
+        await release.wait()
+        order.append("press done")
+
+    async def waits_for_a_picture() -> None:
+        with processor.away():
+            await asyncio.sleep(3600)
+
+    async with processor:
+        away = asyncio.create_task(processor.process_update(_update(1, 7), waits_for_a_picture()))
+        await asyncio.sleep(0)
+        assert await processor.quiet_moment(0.01)  # only an update that is away: quiet now
+        working = asyncio.create_task(processor.process_update(_update(2, 8), press()))
+        await asyncio.sleep(0)
+        assert not await processor.quiet_moment(0.02)  # gave up waiting: the press goes on
+        waiting = asyncio.create_task(processor.quiet_moment(5))
+        await asyncio.sleep(0.02)
+        assert not waiting.done()
+        release.set()
+        assert await asyncio.wait_for(waiting, 1)
+        order.append("quiet")
+        await working
+        away.cancel()
+        await asyncio.gather(away, return_exceptions=True)
+    assert order == ["press done", "quiet"]
