@@ -23,6 +23,10 @@ The fake Bot API parses the photo uploads on this process's event loop, next to 
 the bot's own process does only what it does against Telegram. `--py-spy PATH` records the
 bot's stacks (py-spy, raw format) during each burst and during as long a stretch at the end
 of each quiet phase, into /tmp/bench-charts.{burst,quiet}N.txt.
+
+The last table shows when in a burst the slow presses are: the presses of all bursts by the
+quarter of a second they were queued in, counted from their burst's start, against the quiet
+stretches.
 """
 
 from __future__ import annotations
@@ -58,6 +62,9 @@ FIRST_CHARTER = 5001
 SPY_FILES = Path(tempfile.gettempdir()) / "bench-charts.{name}.txt"
 SPY_LEAD = 3.0
 EARLY = 1.0  # seconds: the start of a burst, reported apart
+QUARTER = 0.25  # seconds: the slices of a burst in the "when in a burst" table
+SLICES = 12  # the first three seconds; later presses go in the last slice
+FAIRLY_SLOW_MS = 20
 SLOW_MS = 30
 
 
@@ -302,6 +309,7 @@ async def spying(py_spy: str | None, pid: int, name: str) -> Any:
 @dataclass
 class Measured:
     presses: dict[str, list[float | None]]
+    slices: list[list[float]]  # answered presses of the bursts by QUARTER since its start
     seconds: dict[str, float]
     cpu: dict[str, Cpu]
     bursts: Bursts
@@ -362,8 +370,15 @@ async def measure(args: argparse.Namespace) -> Measured:
     charts = [(queued, s) for c in clickers for (at, queued, s) in c.presses if at == "charts"]
     presses["charts, first second"] = [s for queued, s in charts if early(queued)]
     presses["charts, after it"] = [s for queued, s in charts if not early(queued)]
+    # When in a burst the slow presses are, a quarter of a second at a time.
+    slices: list[list[float]] = [[] for _ in range(SLICES)]
+    for queued, s in charts:
+        since = [queued - start for start in bursts.starts if queued >= start]
+        if s is not None and since:
+            slices[min(SLICES - 1, int(min(since) / QUARTER))].append(s)
     return Measured(
         presses,
+        slices,
         {"quiet": args.quiet_seconds, "charts": bursts.seconds},
         {"quiet": bursts.quiet_cpu, "charts": bursts.cpu},
         bursts,
@@ -431,6 +446,15 @@ def main(argv: list[str] | None = None) -> int:
     if quiet and busy:
         ratio = percentile(busy, 0.95) / percentile(quiet, 0.95)
         print(f"\np95 during charts / quiet p95: {ratio:.2f}")
+    when = []
+    for n, group in enumerate([quiet, *measured.slices]):
+        ms = [seconds * 1000 for seconds in group]
+        slow_share = 100 * sum(1 for m in ms if m > FAIRLY_SLOW_MS) / max(1, len(ms))
+        start = "quiet" if n == 0 else f"{(n - 1) * QUARTER:.2f} s"
+        start += "+" if n == SLICES else ""
+        when.append([start, len(ms), f"{percentile(ms, 0.95):.1f}", f"{slow_share:.1f}"])
+    print(f"\nWhen in a burst the presses were queued, from its start, {QUARTER} s at a time:\n")
+    print(table(["queued", "presses", "p95 ms", f"over {FAIRLY_SLOW_MS} ms %"], when))
     return 0
 
 
