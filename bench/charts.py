@@ -362,20 +362,25 @@ async def measure(args: argparse.Namespace) -> Measured:
         for name in ("quiet", "charts")
     }
 
-    # Where in a burst the slow presses are: its first second (twenty /history handlers
-    # start at once) or the rest (one chart drawn and sent after another).
-    def early(queued: float) -> bool:
-        return any(0 <= queued - start < EARLY for start in bursts.starts)
+    def since_start(queued: float) -> float:
+        """Seconds from the start of the burst a press was queued in."""
+        return min(queued - start for start in bursts.starts if queued >= start)
 
-    charts = [(queued, s) for c in clickers for (at, queued, s) in c.presses if at == "charts"]
-    presses["charts, first second"] = [s for queued, s in charts if early(queued)]
-    presses["charts, after it"] = [s for queued, s in charts if not early(queued)]
-    # When in a burst the slow presses are, a quarter of a second at a time.
+    charts = [
+        (since_start(queued), s)
+        for c in clickers
+        for (at, queued, s) in c.presses
+        if at == "charts"
+    ]
+    # Where in a burst the slow presses are: its first second (twenty /history handlers
+    # start at once) or the rest (one chart drawn and sent after another), and a quarter of
+    # a second at a time.
+    presses["charts, first second"] = [s for since, s in charts if since < EARLY]
+    presses["charts, after it"] = [s for since, s in charts if since >= EARLY]
     slices: list[list[float]] = [[] for _ in range(SLICES)]
-    for queued, s in charts:
-        since = [queued - start for start in bursts.starts if queued >= start]
-        if s is not None and since:
-            slices[min(SLICES - 1, int(min(since) / QUARTER))].append(s)
+    for since, s in charts:
+        if s is not None:
+            slices[min(SLICES - 1, int(since / QUARTER))].append(s)
     return Measured(
         presses,
         slices,

@@ -79,14 +79,17 @@ def paced(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     async def wrapper(update: Update, context: Context) -> None:
-        processor = context.application.update_processor
-        if not isinstance(processor, PerUserUpdateProcessor):
-            await handler(update, context)
-            return
-        with processor.away():
+        processor = _processor(context)
+        with processor.away() if processor is not None else contextlib.nullcontext():
             await handler(update, context)
 
     return wrapper
+
+
+def _processor(context: Context) -> PerUserUpdateProcessor | None:
+    # Another processor (a test's bare application) has no notion of away or quiet.
+    processor = context.application.update_processor
+    return processor if isinstance(processor, PerUserUpdateProcessor) else None
 
 
 @contextlib.asynccontextmanager
@@ -110,8 +113,8 @@ async def history_turn(context: Context) -> AsyncIterator[None]:
 
 async def quiet_moment(context: Context) -> None:
     """Waits (QUIET_WAIT at most) until no other update is being worked on."""
-    processor = context.application.update_processor
-    if isinstance(processor, PerUserUpdateProcessor):
+    processor = _processor(context)
+    if processor is not None:
         await processor.quiet_moment(QUIET_WAIT)
 
 
